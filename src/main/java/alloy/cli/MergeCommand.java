@@ -1,0 +1,91 @@
+package alloy.cli;
+
+import alloy.recipe.MergeRun;
+import alloy.recipe.Plan;
+import alloy.recipe.Recipe;
+import alloy.recipe.RecipeException;
+import alloy.recipe.RecipeYaml;
+import alloy.tensor.Kernels;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = "Run a mergekit-style YAML recipe and write the merged checkpoint (safetensors, sharded, atomic).")
+final class MergeCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "RECIPE", description = "mergekit-compatible YAML recipe")
+    Path recipeFile;
+
+    @Option(names = {"-o", "--out"}, required = true, paramLabel = "OUT", description = "output model directory (created atomically)")
+    Path out;
+
+    @Option(names = "--out-shard-size", defaultValue = "5G", description = "largest shard (default: ${DEFAULT-VALUE})")
+    String shardSize;
+
+    @Option(names = "--random-seed", defaultValue = "0", description = "seed for DARE/DELLA masks (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads", description = "worker threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--format", defaultValue = "auto", description = "safetensors, onnx, or auto: onnx when OUT ends in .onnx (default: ${DEFAULT-VALUE})")
+    String format;
+
+    @Option(names = "--overwrite", description = "replace OUT if it exists")
+    boolean overwrite;
+
+    @Option(names = "--dry-run", description = "check inputs and print the plan without merging")
+    boolean dryRun;
+
+    @Option(names = "--reference-kernels", description = "use the plain scalar kernels (for checking the fast path)")
+    boolean reference;
+
+    @Override public Integer call() {
+        Recipe recipe = RecipeYaml.read(recipeFile);
+        long t0 = System.nanoTime();
+        MergeRun.Options opt = new MergeRun.Options(seed, threads == null ? MergeRun.Options.defaults().threads() : threads,
+                reference ? Kernels.reference() : Kernels.fast());
+        try (MergeRun run = prepare(recipe)) {
+            Plan plan = run.plan();
+            long merged = plan.steps().stream().filter(s -> s.kind() == Plan.Kind.MERGE).count();
+            System.err.printf(Locale.ROOT, "%s: %s of %d model(s) -> %d tensors (%s, %s)%n", recipeFile, plan.method().name(),
+                    recipe.referencedModels().size(), plan.steps().size(), Sizes.human(plan.outputBytes()), plan.outDtype().torchName());
+            plan.notes().forEach(n -> System.err.println("note: " + n));
+            if (dryRun) {
+                for (Plan.Step s : plan.steps()) {
+                    System.out.printf(Locale.ROOT, "%-60s %-5s %-16s t=%.3f %s%n", s.name(), s.kind(), s.shape(), s.t(),
+                            s.kind() == Plan.Kind.MERGE ? s.global().values() + " " + s.perModel().stream().map(p -> p.values().toString()).toList() : "");
+                }
+                return 0;
+            }
+            Path done;
+            try (Progress p = new Progress("merge", plan)) {
+                done = run.toDisk(out, format(), Sizes.parse(shardSize), overwrite, opt, p);
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf(Locale.ROOT, "merged %d tensors (%d computed) into %s in %.1f s%n", plan.steps().size(), merged, done, secs);
+        }
+        return 0;
+    }
+
+    private MergeRun.Format format() {
+        return switch (format.toLowerCase(Locale.ROOT)) {
+            case "auto" -> out.getFileName().toString().endsWith(".onnx") ? MergeRun.Format.ONNX : MergeRun.Format.SAFETENSORS;
+            case "onnx" -> MergeRun.Format.ONNX;
+            case "safetensors" -> MergeRun.Format.SAFETENSORS;
+            default -> throw new IllegalArgumentException("--format " + format + ": expected safetensors, onnx or auto");
+        };
+    }
+
+    private MergeRun prepare(Recipe recipe) {
+        try {
+            return MergeRun.prepare(recipe);
+        } catch (RecipeException e) {
+            throw new RecipeException(recipeFile + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package alloy.cli;
+
+import alloy.eval.Scorer;
+import alloy.eval.Scorers;
+import alloy.eval.TaskResult;
+import alloy.eval.stats.Bootstrap;
+import alloy.eval.stats.Score;
+import alloy.eval.sweep.ParamTarget;
+import alloy.eval.sweep.Sweep;
+import alloy.eval.task.ProxyTask;
+import alloy.eval.task.Split;
+import alloy.io.Checkpoint;
+import alloy.recipe.MergeRun;
+import alloy.recipe.Recipe;
+import alloy.recipe.RecipeYaml;
+import alloy.tensor.Kernels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = {"Sweep one recipe value, merging each point in memory and scoring it on the search split;",
+                "fit a quadratic, confirm its peak, then score the winner and the ends on the held-out split."})
+final class SweepCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "RECIPE")
+    Path recipeFile;
+
+    @Option(names = "--param", required = true, description = "value to sweep: a global parameter (t, lambda) or models[i].name")
+    String param;
+
+    @Option(names = "--complement", description = "a value set to 1 - x at each point, e.g. models[0].weight")
+    String complement;
+
+    @Option(names = "--values", required = true, split = ",", description = "points, e.g. 0,0.2,0.4,0.6,0.8,1")
+    double[] values;
+
+    @Option(names = "--tasks", required = true, description = "proxy sets, comma-separated")
+    String tasks;
+
+    @Option(names = "--profile", description = "encoder pooling profile (bge, e5, minilm, ...)")
+    String profile;
+
+    @Option(names = "--random-seed", defaultValue = "0")
+    long seed;
+
+    @Option(names = "--out", description = "results folder (default: results/sweep-<recipe>-<param>)")
+    Path out;
+
+    @Override public Integer call() throws IOException {
+        Recipe recipe = RecipeYaml.read(recipeFile);
+        ParamTarget target = ParamTarget.parse(param);
+        Optional<ParamTarget> comp = Optional.ofNullable(complement).map(ParamTarget::parse);
+        List<ProxyTask> sets = Tasks.resolve(tasks);
+        MergeRun.Options opt = new MergeRun.Options(seed, MergeRun.Options.defaults().threads(), Kernels.fast());
+        Sweep sweep = new Sweep(recipe, target, comp, opt, Bootstrap.defaults());
+        String refName = recipe.baseModel().orElse(recipe.referencedModels().get(0));
+        Sweep.Result result;
+        try (Checkpoint ref = alloy.io.Checkpoints.open(refName, recipe.folder());
+             Scorer scorer = Scorers.open(ref, refName, sets, Optional.ofNullable(profile));
+             ProgressBar bar = new ProgressBarBuilder().setTaskName("sweep").setInitialMax(values.length + 4)
+                     .setStyle(ProgressBarStyle.ASCII).setUnit(" points", 1).continuousUpdate()
+                     .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+            result = sweep.run(values, scorer, (p, done, planned) -> {
+                bar.maxHint(planned);
+                bar.stepTo(done);
+                bar.setExtraMessage(String.format(Locale.ROOT, " %s=%.3f %s %.3f", target, p.x(), p.split(), p.objective()));
+            });
+        }
+        print(result, sets);
+        write(result);
+        return 0;
+    }
+
+    private void print(Sweep.Result r, List<ProxyTask> sets) {
+        String metric = sets.size() == 1 ? sets.get(0).manifest().metric() : "mean of " + sets.stream().map(t -> t.manifest().metric()).distinct().toList();
+        System.out.printf(Locale.ROOT, "%nsweep of %s over %s on %s (search split, objective: %s)%n", r.target(),
+                Arrays.toString(values), sets.stream().map(ProxyTask::name).toList(), metric);
+        List<Sweep.Point> search = r.points().stream().filter(p -> p.split() == Split.SEARCH).toList();
+        double lo = search.stream().mapToDouble(Sweep.Point::objective).min().orElse(0), hi = search.stream().mapToDouble(Sweep.Point::objective).max().orElse(1);
+        for (Sweep.Point p : search.stream().sorted((a, b) -> Double.compare(a.x(), b.x())).toList()) {
+            int bar = hi > lo ? (int) Math.round(40 * (p.objective() - lo) / (hi - lo)) : 20;
+            StringBuilder cis = new StringBuilder();
+            for (TaskResult t : p.results()) cis.append(String.format(Locale.ROOT, "  %s %.3f [%.3f, %.3f]", t.task(), t.primary().value(), t.primary().lower(), t.primary().upper()));
+            System.out.printf(Locale.ROOT, "  %s=%-6.3f %.4f |%-40s|%s%s%n", r.target(), p.x(), p.objective(), "#".repeat(bar),
+                    p.role() == Sweep.Role.PROPOSAL ? " (proposal)" : "", cis);
+        }
+        System.out.println("fit: " + r.fit() + (r.fit().isConcave() ? String.format(Locale.ROOT, ", vertex %.3f", r.fit().vertex()) : ", not concave"));
+        System.out.printf(Locale.ROOT, "proposal: %s=%.3f (%s)%n", r.target(), r.proposal().x(), r.proposal().reason());
+        System.out.printf(Locale.ROOT, "winner (confirmed on the search split): %s=%.3f%n", r.target(), r.winner());
+        System.out.println("held-out split:");
+        for (Sweep.Point p : r.points().stream().filter(p -> p.split() == Split.HELDOUT).toList()) {
+            for (TaskResult t : p.results()) {
+                Score s = t.primary();
+                System.out.printf(Locale.ROOT, "  %s=%-6.3f %-24s %s%s%n", r.target(), p.x(), t.task(), s, Math.abs(p.x() - r.winner()) < 1e-9 ? "  <- winner" : "");
+            }
+        }
+        System.out.println("winner vs the ends of the sweep (paired, same items):");
+        for (Sweep.Comparison c : r.comparisons()) {
+            System.out.printf(Locale.ROOT, "  %-8s %-24s %s%n", c.split(), c.task(),
+                    c.test().verdict(String.format(Locale.ROOT, "%s=%.3f", r.target(), c.against()), String.format(Locale.ROOT, "%s=%.3f", r.target(), r.winner())));
+        }
+    }
+
+    private void write(Sweep.Result r) throws IOException {
+        String stem = recipeFile.getFileName().toString().replaceAll("\\.ya?ml$", "");
+        Path dir = out != null ? out : Path.of("results", "sweep-" + stem + "-" + param.replaceAll("[^A-Za-z0-9_]+", "_"));
+        Files.createDirectories(dir);
+        StringBuilder csv = new StringBuilder("param,x,role,split,task,metric,value,lower,upper,n\n");
+        for (Sweep.Point p : r.points()) {
+            for (TaskResult t : p.results()) {
+                for (Score s : t.metrics().values()) {
+                    csv.append(String.format(Locale.ROOT, "%s,%.6f,%s,%s,%s,%s,%.6f,%.6f,%.6f,%d%n", r.target(), p.x(), p.role().name().toLowerCase(Locale.ROOT),
+                            p.split(), t.task(), s.metric(), s.value(), s.lower(), s.upper(), s.n()));
+                }
+            }
+        }
+        Files.writeString(dir.resolve("sweep.csv"), csv);
+        String header = String.format(Locale.ROOT, "# winner of `alloy sweep %s --param %s`: %s = %.4f%n", recipeFile, param, r.target(), r.winner());
+        Files.writeString(dir.resolve("winner.yaml"), header + RecipeYaml.write(r.winningRecipe()));
+        System.out.println("wrote " + dir.resolve("sweep.csv") + " and " + dir.resolve("winner.yaml"));
+    }
+}

@@ -1,0 +1,56 @@
+package alloy.io;
+
+import alloy.tensor.Codec;
+import alloy.tensor.FloatTensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A set of named tensors read lazily: safetensors (single or sharded), ONNX initializers, or a merge result
+ * held in memory. Each open checkpoint owns its native memory (an Arena) and releases it on close; views
+ * returned by {@link #raw} are valid until then and are read-only.
+ */
+public interface Checkpoint extends AutoCloseable {
+
+    /** What the user named: a directory, a file, or a merge in memory. Used in every error message. */
+    String label();
+
+    /** The Hugging Face-style model directory holding config.json and tokenizer files, when there is one. */
+    Optional<Path> modelDirectory();
+
+    /** Tensors in storage order. */
+    List<TensorInfo> tensors();
+
+    Optional<TensorInfo> find(String name);
+
+    /** The stored bytes of one tensor, read-only. */
+    MemorySegment raw(String name);
+
+    /** {@code __metadata__} of safetensors files, or the equivalent; empty when there is none. */
+    Map<String, String> metadata();
+
+    /** config.json when the checkpoint has one. */
+    default Optional<HfConfig> config() { return modelDirectory().flatMap(HfConfig::read); }
+
+    default TensorInfo info(String name) {
+        return find(name).orElseThrow(() -> new CheckpointException(label() + ": no tensor named '" + name + "'"));
+    }
+
+    default boolean has(String name) { return find(name).isPresent(); }
+
+    /** The tensor decoded to float32 in {@code arena}. */
+    default FloatTensor read(String name, Arena arena) {
+        TensorInfo info = info(name);
+        if (!info.dtype().arithmetic()) {
+            throw new CheckpointException(label() + ": tensor '" + name + "' has dtype " + info.dtype()
+                    + ", which Alloy copies but cannot merge");
+        }
+        return Codec.decode(raw(name), info.dtype(), info.shape(), arena);
+    }
+
+    @Override void close();
+}

@@ -1,0 +1,65 @@
+package alloy.io;
+
+import alloy.tensor.DType;
+import alloy.tensor.FloatTensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A checkpoint held in native memory, typically a merge result kept for evaluation without a disk round
+ * trip. It owns the Arena its tensors live in; tensors are float32 whatever the recipe's output dtype,
+ * since evaluation computes in float32 anyway.
+ */
+public final class MemoryCheckpoint implements Checkpoint {
+
+    private static final Path MEMORY = Path.of("(memory)");
+
+    private final String label;
+    private final Optional<Path> modelDir;
+    private final Arena arena;
+    private final Map<String, FloatTensor> tensors = new LinkedHashMap<>();
+    private final Map<String, TensorInfo> infos = new LinkedHashMap<>();
+
+    /** {@code modelDir}: where config.json and tokenizer files come from (the base model's directory). */
+    public MemoryCheckpoint(String label, Optional<Path> modelDir) {
+        this.label = label;
+        this.modelDir = modelDir;
+        this.arena = Arena.ofShared();
+    }
+
+    /** The arena new tensors for this checkpoint must be allocated in. */
+    public Arena arena() { return arena; }
+
+    public synchronized void put(String name, FloatTensor t) {
+        tensors.put(name, t);
+        infos.put(name, new TensorInfo(name, DType.F32, t.shape(), MEMORY));
+    }
+
+    public synchronized FloatTensor tensor(String name) {
+        FloatTensor t = tensors.get(name);
+        if (t == null) throw new CheckpointException(label + ": no tensor named '" + name + "'");
+        return t;
+    }
+
+    public synchronized Map<String, FloatTensor> asMap() { return Collections.unmodifiableMap(new LinkedHashMap<>(tensors)); }
+
+    @Override public String label() { return label; }
+
+    @Override public Optional<Path> modelDirectory() { return modelDir; }
+
+    @Override public synchronized List<TensorInfo> tensors() { return List.copyOf(infos.values()); }
+
+    @Override public synchronized Optional<TensorInfo> find(String name) { return Optional.ofNullable(infos.get(name)); }
+
+    @Override public MemorySegment raw(String name) { return tensor(name).data().asReadOnly(); }
+
+    @Override public Map<String, String> metadata() { return Map.of(); }
+
+    @Override public void close() { arena.close(); }
+}

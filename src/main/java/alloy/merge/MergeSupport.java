@@ -1,0 +1,125 @@
+package alloy.merge;
+
+import alloy.tensor.FloatTensor;
+import alloy.tensor.Shape;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Small shared pieces of the methods: parameter access that names the tensor and model, views, bit masks. */
+final class MergeSupport {
+
+    /** Tensors are processed in slices of this many elements where a statistic spans a whole tensor. */
+    static final int CHUNK = 1 << 16;
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private MergeSupport() {}
+
+    static IllegalArgumentException fail(TensorTask task, MergeMethod method, String message) {
+        return new IllegalArgumentException("tensor '" + task.tensorName() + "': merge_method '" + method.name() + "': " + message);
+    }
+
+    static FloatTensor requireBase(TensorTask task, MergeMethod method) {
+        return task.base().orElseThrow(() -> fail(task, method, "needs base_model, none given"));
+    }
+
+    static double global(TensorTask task, MergeMethod method, String name) {
+        if (!task.global().has(name)) throw fail(task, method, "global parameter '" + name + "' has no value");
+        double v = task.global().get(name);
+        if (Double.isNaN(v)) throw fail(task, method, "global parameter '" + name + "' is NaN");
+        return v;
+    }
+
+    static boolean flag(TensorTask task, MergeMethod method, String name) { return global(task, method, name) != 0.0; }
+
+    static double perModel(TensorTask task, MergeMethod method, MergeInput in, String name) {
+        if (!in.params().has(name)) throw fail(task, method, "model '" + in.model() + "' has no value for parameter '" + name + "'");
+        double v = in.params().get(name);
+        if (Double.isNaN(v)) throw fail(task, method, "model '" + in.model() + "': parameter '" + name + "' is NaN");
+        return v;
+    }
+
+    /** Every input, the base model added (last) when the recipe did not list it: what mergekit gathers. */
+    static List<FloatTensor> allWithBase(TensorTask task) {
+        List<FloatTensor> all = new ArrayList<>(task.inputs().stream().map(MergeInput::tensor).toList());
+        if (task.base().isPresent() && task.inputs().stream().noneMatch(MergeInput::isBase)) all.add(task.base().get());
+        return all;
+    }
+
+    static void checkShapes(TensorTask task, MergeMethod method, Shape shape, List<MergeInput> inputs) {
+        for (MergeInput in : inputs) {
+            if (!in.tensor().shape().equals(shape)) {
+                throw fail(task, method, "model '" + in.model() + "' has shape " + in.tensor().shape() + ", expected " + shape);
+            }
+        }
+    }
+
+    /** Elements [start, start + length) of {@code t} as a 1-D tensor sharing its memory. */
+    static FloatTensor slice(FloatTensor t, long start, long length) {
+        return new FloatTensor(Shape.of(length), t.data().asSlice(start * 4L, length * 4L));
+    }
+
+    static FloatTensor copyOf(FloatTensor t, Arena arena) { return t.copy(arena); }
+
+    /**
+     * One bit per element, set where {@code x} is non-zero (-0 counts as zero): a sparsified task vector's
+     * kept entries. Whole 64-element words go through Vector API compares; {@link #nonZeroBitsScalar} is the twin.
+     */
+    static MemorySegment nonZeroBits(FloatTensor x, Arena arena) {
+        long n = x.size();
+        MemorySegment bits = arena.allocate(Math.max(1, (n + 63) >>> 6) * 8L, 8);
+        int lanes = F.length();
+        if (64 % lanes != 0) return scalarBits(x, bits, 0);
+        MemorySegment s = x.data();
+        long words = n >>> 6;
+        for (long w = 0; w < words; w++) {
+            long word = 0;
+            for (int b = 0; b < 64; b += lanes) {
+                word |= FloatVector.fromMemorySegment(F, s, ((w << 6) + b) * 4, ByteOrder.LITTLE_ENDIAN)
+                        .compare(VectorOperators.NE, 0f).toLong() << b;
+            }
+            bits.setAtIndex(ValueLayout.JAVA_LONG, w, word);
+        }
+        return scalarBits(x, bits, words);
+    }
+
+    static MemorySegment nonZeroBitsScalar(FloatTensor x, Arena arena) {
+        return scalarBits(x, arena.allocate(Math.max(1, (x.size() + 63) >>> 6) * 8L, 8), 0);
+    }
+
+    private static MemorySegment scalarBits(FloatTensor x, MemorySegment bits, long fromWord) {
+        long n = x.size();
+        MemorySegment s = x.data();
+        for (long w = fromWord, i = fromWord << 6; i < n; w++) {
+            long word = 0;
+            for (int b = 0; b < 64 && i < n; b++, i++) word |= (long) nonZero(MagnitudeOrder.magnitudeBits(s, i)) << b;
+            bits.setAtIndex(ValueLayout.JAVA_LONG, w, word);
+        }
+        return bits;
+    }
+
+    /** 1 where magnitude bits are non-zero, else 0, without a branch (keep/drop patterns are random). */
+    static int nonZero(int magnitudeBits) { return (magnitudeBits + 0x7FFFFFFF) >>> 31; }
+
+    /** {@code x} where {@code keep} is 1, +0 where it is 0, without a branch. */
+    static float keepIf(float x, int keep) { return Float.intBitsToFloat(Float.floatToRawIntBits(x) & -keep); }
+
+    static boolean bit(MemorySegment bits, long i) { return bitOf(bits, i) != 0; }
+
+    /** Bit {@code i} as 0 or 1. */
+    static int bitOf(MemorySegment bits, long i) {
+        return (int) (bits.getAtIndex(ValueLayout.JAVA_LONG, i >>> 6) >>> (i & 63)) & 1;
+    }
+
+    static void setBit(MemorySegment bits, long i) {
+        long w = bits.getAtIndex(ValueLayout.JAVA_LONG, i >>> 6);
+        bits.setAtIndex(ValueLayout.JAVA_LONG, i >>> 6, w | 1L << (i & 63));
+    }
+}

@@ -1,0 +1,128 @@
+package alloy.merge;
+
+import alloy.tensor.FloatTensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * O(n) magnitude ordering. Selection: a histogram of the top 16 of the 31 magnitude bits finds the bucket
+ * holding the k-th largest element, a second histogram of the low 15 bits inside that bucket finds its exact
+ * bits; two reads of the tensor, 512 KiB of heap. Sorting: LSD radix sort of (bits, position) pairs, 11 bits
+ * a pass (three passes for 31 bits), skipping passes where all keys share the digit; stable, so ties keep position order.
+ */
+final class RadixMagnitudeOrder implements MagnitudeOrder {
+
+    static final RadixMagnitudeOrder INSTANCE = new RadixMagnitudeOrder();
+
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final int HIGH_SHIFT = 15;
+    private static final int LOW_MASK = (1 << HIGH_SHIFT) - 1;
+
+    private RadixMagnitudeOrder() {}
+
+    @Override public Cut top(FloatTensor x, long k) {
+        long n = x.size();
+        if (k < 0 || k > n) throw new IllegalArgumentException("top " + k + " of " + n + " elements");
+        if (k == 0) return Cut.NONE;
+        MemorySegment s = x.data();
+        long[] hist = new long[1 << 16];
+        for (long i = 0; i < n; i++) hist[MagnitudeOrder.magnitudeBits(s, i) >>> HIGH_SHIFT]++;
+        int high = hist.length - 1;
+        long above = 0;
+        while (above + hist[high] < k) above += hist[high--];
+
+        Arrays.fill(hist, 0, LOW_MASK + 1, 0);
+        for (long i = 0; i < n; i++) {
+            int b = MagnitudeOrder.magnitudeBits(s, i);
+            if (b >>> HIGH_SHIFT == high) hist[b & LOW_MASK]++;
+        }
+        long need = k - above;
+        int low = LOW_MASK;
+        long above2 = 0;
+        while (above2 + hist[low] < need) above2 += hist[low--];
+        return new Cut(k, high << HIGH_SHIFT | low, need - above2);
+    }
+
+    /**
+     * Whole vectors compare their magnitude bits with both cuts at once; a vector holding an element equal
+     * to either cut's bits (where the tie count decides, rarely) goes through the scans one element at a time.
+     */
+    @Override public void keepBand(FloatTensor x, Cut lower, Cut upper) {
+        Scan outer = upper.scan(), inner = lower.scan();
+        MemorySegment s = x.data();
+        long n = x.size(), bound = n - n % I.length(), i = 0;
+        for (; i < bound; i += I.length()) {
+            IntVector raw = IntVector.fromMemorySegment(I, s, i * 4, ByteOrder.LITTLE_ENDIAN), bits = raw.and(0x7FFFFFFF);
+            if (bits.compare(VectorOperators.EQ, upper.bits()).or(bits.compare(VectorOperators.EQ, lower.bits())).anyTrue()) {
+                scalarBand(s, i, i + I.length(), outer, inner);
+                continue;
+            }
+            // no ties in this vector: in the band iff above upper's bits and not above lower's
+            VectorMask<Integer> drop = bits.compare(VectorOperators.LE, upper.bits()).or(bits.compare(VectorOperators.GT, lower.bits()));
+            raw.blend(0, drop).intoMemorySegment(s, i * 4, ByteOrder.LITTLE_ENDIAN);
+        }
+        scalarBand(s, i, n, outer, inner);
+    }
+
+    private static void scalarBand(MemorySegment s, long from, long to, Scan outer, Scan inner) {
+        for (long i = from; i < to; i++) {
+            int raw = s.getAtIndex(MagnitudeOrder.BITS, i), b = raw & 0x7FFFFFFF;
+            int keep = outer.member(b) & (1 ^ inner.member(b));
+            s.setAtIndex(MagnitudeOrder.BITS, i, raw & -keep);
+        }
+    }
+
+    @Override public FiberSorter sorter(Arena arena, int maxLength) { return new Sorter(arena, maxLength); }
+
+    private static final class Sorter implements FiberSorter {
+        private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+        private static final int DIGIT = 11, DIGIT_MASK = (1 << DIGIT) - 1;
+        private final int capacity;
+        private MemorySegment keys, keys2, pos, pos2;
+        private final int[] count = new int[1 << DIGIT];
+
+        Sorter(Arena arena, int maxLength) {
+            capacity = maxLength;
+            long bytes = Math.max(1, maxLength) * 4L;
+            keys = arena.allocate(bytes, 4);
+            keys2 = arena.allocate(bytes, 4);
+            pos = arena.allocate(bytes, 4);
+            pos2 = arena.allocate(bytes, 4);
+        }
+
+        @Override public MemorySegment ascending(FloatTensor x, long start, long stride, int length) {
+            if (length > capacity) throw new IllegalArgumentException("fibre of " + length + " elements, sorter holds " + capacity);
+            MemorySegment data = x.data();
+            for (int i = 0; i < length; i++) {
+                keys.setAtIndex(INT, i, MagnitudeOrder.magnitudeBits(data, start + i * stride));
+                pos.setAtIndex(INT, i, i);
+            }
+            for (int shift = 0; shift < 31; shift += DIGIT) {
+                Arrays.fill(count, 0);
+                for (int i = 0; i < length; i++) count[(keys.getAtIndex(INT, i) >>> shift) & DIGIT_MASK]++;
+                if (count[(keys.getAtIndex(INT, 0) >>> shift) & DIGIT_MASK] == length) continue;   // one digit: already in order
+                for (int d = 0, sum = 0; d < count.length; d++) {
+                    int c = count[d];
+                    count[d] = sum;
+                    sum += c;
+                }
+                for (int i = 0; i < length; i++) {
+                    int key = keys.getAtIndex(INT, i);
+                    int at = count[(key >>> shift) & DIGIT_MASK]++;
+                    keys2.setAtIndex(INT, at, key);
+                    pos2.setAtIndex(INT, at, pos.getAtIndex(INT, i));
+                }
+                MemorySegment t = keys; keys = keys2; keys2 = t;
+                t = pos; pos = pos2; pos2 = t;
+            }
+            return pos.asSlice(0, length * 4L);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package alloy.merge;
+
+import static alloy.merge.MergeSupport.*;
+
+import alloy.tensor.FloatTensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The TIES sign election and disjoint mean over all models at once, per element j:
+ * <pre>
+ *   v_i  = (x_i[j] - b[j]) * scale_i * w_i      where model i kept entry j (bit set, or no mask), else +0
+ *   sign = SUM: + iff sum_i v_i >= 0;  COUNT: + iff sum_i sign(v_i) >= 0
+ *   m    = sum of v_i with sign(v_i) = sign;  div = sum of their w_i (1 where 0)
+ *   out  = b[j] + lambda * (normalize ? m / div : m)
+ * </pre>
+ * {@link #fast} runs lanes of the preferred Vector API species; {@link #reference} is the plain loop, its
+ * twin. Both perform the same float operations in the same order, so they agree bit for bit.
+ *
+ * @param kept per model, one bit per element (null: every entry kept)
+ */
+record SignVote(FloatTensor base, FloatTensor[] x, float[] w, float[] scale, MemorySegment[] kept,
+                boolean byCount, boolean normalize, float lambda) {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    SignVote {
+        if (x.length != w.length || x.length != scale.length || x.length != kept.length) {
+            throw new IllegalArgumentException(x.length + " models, " + w.length + " weights, " + scale.length + " scales, " + kept.length + " masks");
+        }
+        for (FloatTensor t : x) if (t.size() != base.size()) throw new IllegalArgumentException("size " + t.size() + " vs base " + base.size());
+    }
+
+    void reference(FloatTensor out) { scalar(out, 0, base.size()); }
+
+    void fast(FloatTensor out) {
+        int lanes = F.length();
+        if (64 % lanes != 0) {   // a mask word must hold whole vectors; true of every species up to 64 lanes
+            reference(out);
+            return;
+        }
+        long n = base.size(), blocks = n >>> 6;
+        int m = x.length;
+        MemorySegment b = base.data(), o = out.data();
+        MemorySegment[] xs = new MemorySegment[m];
+        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f), minusOne = FloatVector.broadcast(F, -1f);
+        FloatVector[] weight = new FloatVector[m];
+        for (int i = 0; i < m; i++) {
+            xs[i] = x[i].data();
+            weight[i] = FloatVector.broadcast(F, w[i]);
+        }
+        long[] word = new long[m];
+        for (long block = 0; block < blocks; block++) {
+            // one read of each model's mask word per 64 elements: native reads carry a liveness check
+            for (int i = 0; i < m; i++) word[i] = kept[i] == null ? -1L : kept[i].getAtIndex(ValueLayout.JAVA_LONG, block);
+            for (int lane = 0; lane < 64; lane += lanes) {
+                long at = ((block << 6) + lane) * 4;
+                FloatVector bj = FloatVector.fromMemorySegment(F, b, at, LE);
+                FloatVector sum = zero, signs = zero;
+                for (int i = 0; i < m; i++) {
+                    FloatVector d = delta(xs[i], at, bj, i, word[i] >>> lane, zero);
+                    sum = sum.add(d);
+                    // +1 / -1 / 0 by blends: masked lanewise add/sub are not intrinsified and fall back to Java loops
+                    signs = signs.add(zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f)));
+                }
+                VectorMask<Float> negative = (byCount ? signs : sum).compare(VectorOperators.LT, 0f);
+                FloatVector mixed = zero, div = zero;
+                for (int i = 0; i < m; i++) {
+                    FloatVector d = delta(xs[i], at, bj, i, word[i] >>> lane, zero);
+                    VectorMask<Float> agree = d.compare(VectorOperators.LT, 0f).and(negative)
+                            .or(d.compare(VectorOperators.GT, 0f).andNot(negative));
+                    mixed = mixed.add(zero.blend(d, agree));
+                    div = div.add(zero.blend(weight[i], agree));
+                }
+                if (normalize) mixed = mixed.div(div.blend(one, div.compare(VectorOperators.EQ, 0f)));
+                if (lambda != 1f) mixed = mixed.mul(lambda);
+                bj.add(mixed).intoMemorySegment(o, at, LE);
+            }
+        }
+        scalar(out, blocks << 6, n);
+    }
+
+    /** Lanes at byte offset {@code at} of model i's v_i; the low bits of {@code keptBits} are their mask. */
+    private FloatVector delta(MemorySegment xi, long at, FloatVector bj, int i, long keptBits, FloatVector zero) {
+        FloatVector d = FloatVector.fromMemorySegment(F, xi, at, LE).sub(bj).mul(scale[i]).mul(w[i]);
+        return kept[i] == null ? d : zero.blend(d, VectorMask.fromLong(F, keptBits));
+    }
+
+    private void scalar(FloatTensor out, long from, long to) {
+        int m = x.length;
+        int[] raw = new int[m];
+        for (long j = from; j < to; j++) {
+            float b = base.get(j), sum = 0f;
+            int signs = 0;
+            for (int i = 0; i < m; i++) {
+                float d = (x[i].get(j) - b) * scale[i] * w[i];
+                if (kept[i] != null) d = keepIf(d, bitOf(kept[i], j));
+                int r = Float.floatToRawIntBits(d);
+                raw[i] = r;
+                sum += d;
+                signs += nonZero(r & 0x7FFFFFFF) * (1 - 2 * (r >>> 31));
+            }
+            // the elected sign as a sign bit, 1 for -; ties (a sum of +0 or -0, a 0 count) go to +
+            int sumBits = Float.floatToRawIntBits(sum);
+            int negative = byCount ? signs >>> 31 : (sumBits >>> 31) & nonZero(sumBits & 0x7FFFFFFF);
+            float mixed = 0f, div = 0f;
+            for (int i = 0; i < m; i++) {
+                int agree = nonZero(raw[i] & 0x7FFFFFFF) & (1 ^ (raw[i] >>> 31) ^ negative);
+                mixed += keepIf(Float.intBitsToFloat(raw[i]), agree);
+                div += keepIf(w[i], agree);
+            }
+            if (normalize) mixed /= div == 0f ? 1f : div;
+            if (lambda != 1f) mixed *= lambda;
+            out.set(j, b + mixed);
+        }
+    }
+}

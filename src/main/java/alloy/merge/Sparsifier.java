@@ -1,0 +1,171 @@
+package alloy.merge;
+
+import alloy.tensor.FloatTensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How one task vector (a fine-tune minus the base, one tensor) is thinned before the TIES-family merge:
+ * mergekit's SparsificationMethod. {@link #apply} zeroes, in place, the entries it drops; rescaling the
+ * survivors is the caller's business (mergekit's rescale_norm, L1), since it applies to every variant alike.
+ * Every variant returns the delta untouched when density >= 1, as mergekit's do.
+ */
+public sealed interface Sparsifier {
+
+    /** mergekit's name for the variant ("none" where it has none). */
+    String name();
+
+    /** Per-model parameters the variant reads besides weight and density, with mergekit's defaults. */
+    List<ParamSpec> parameters();
+
+    /** True where the kept set is drawn at random, from {@link Context#seed()}. */
+    boolean random();
+
+    void apply(FloatTensor delta, double density, Params params, Context context);
+
+    /**
+     * Which tensor and model a delta belongs to, for errors and for the random stream: {@code seed} is the
+     * tensor's ({@link TensorTask#seed()}), {@code stream} the model's position among the task vectors
+     * merged (recipe order, base excluded), so masks do not depend on thread or execution order.
+     */
+    record Context(String tensor, String model, long seed, int stream, Arena arena) {
+        public Context {
+            Objects.requireNonNull(tensor, "tensor");
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(arena, "arena");
+            if (stream < 0) throw new IllegalArgumentException("stream " + stream);
+        }
+
+        IllegalArgumentException fail(String message) {
+            return new IllegalArgumentException("tensor '" + tensor + "', model '" + model + "': " + message);
+        }
+
+        double param(Params params, String name) {
+            if (!params.has(name)) throw fail("no value for parameter '" + name + "'");
+            return params.get(name);
+        }
+    }
+
+    /** Keeps everything (task_arithmetic). */
+    record None() implements Sparsifier {
+        @Override public String name() { return "none"; }
+        @Override public List<ParamSpec> parameters() { return List.of(); }
+        @Override public boolean random() { return false; }
+        @Override public void apply(FloatTensor delta, double density, Params params, Context context) {}
+    }
+
+    /**
+     * TIES: keeps the {@code floor(density * n)} entries of largest magnitude (mergekit's "magnitude").
+     * Selection is O(n) ({@link MagnitudeOrder#top}); mergekit sorts the whole tensor.
+     */
+    record Magnitude() implements Sparsifier {
+        @Override public String name() { return "magnitude"; }
+        @Override public List<ParamSpec> parameters() { return List.of(); }
+        @Override public boolean random() { return false; }
+
+        @Override public void apply(FloatTensor delta, double density, Params params, Context context) {
+            checkDensity(density, context);
+            if (density >= 1) return;
+            long k = (long) (density * delta.size());   // Python's int(density * numel): truncation
+            MagnitudeOrder order = MagnitudeOrder.fast();
+            order.keepBand(delta, MagnitudeOrder.Cut.NONE, order.top(delta, k));
+        }
+    }
+
+    /**
+     * DARE: keeps each entry independently with probability density (mergekit's "random", torch.bernoulli),
+     * drawn from a counter-based generator keyed by (seed, model position, element index).
+     */
+    record Bernoulli() implements Sparsifier {
+        @Override public String name() { return "random"; }
+        @Override public List<ParamSpec> parameters() { return List.of(); }
+        @Override public boolean random() { return true; }
+
+        @Override public void apply(FloatTensor delta, double density, Params params, Context context) {
+            checkDensity(density, context);
+            if (density >= 1) return;
+            CounterRandom r = new CounterRandom(context.seed(), context.stream());
+            long threshold = CounterRandom.threshold(density);
+            for (long i = 0, n = delta.size(); i < n; i++) delta.set(i, MergeSupport.keepIf(delta.get(i), r.below(i, threshold)));
+        }
+    }
+
+    /**
+     * Model Breadcrumbs (mergekit's "magnitude_outliers"): by decreasing magnitude, drops the first
+     * {@code floor(gamma * n)} entries (outliers), keeps the next {@code floor(density * n)}, drops the rest.
+     * When gamma + density exceed 1 fewer outliers are dropped, so that the kept count is always
+     * floor(density * n).
+     *
+     * <p>Differs from mergekit where floor(gamma * n) = 0 (gamma 0, or tensors of fewer than 1/gamma
+     * elements, e.g. norms and biases at gamma 0.01): mergekit slices {@code indices[n_bot:-0]}, which is
+     * empty, and so drops the whole task vector; here nothing is dropped from the top and density still holds.
+     */
+    record MagnitudeOutliers() implements Sparsifier {
+        @Override public String name() { return "magnitude_outliers"; }
+        @Override public List<ParamSpec> parameters() { return List.of(ParamSpec.number("gamma", 0.01)); }
+        @Override public boolean random() { return false; }
+
+        @Override public void apply(FloatTensor delta, double density, Params params, Context context) {
+            checkDensity(density, context);
+            if (density >= 1) return;
+            double gamma = context.param(params, "gamma");
+            if (!(gamma >= 0 && gamma <= 1)) throw context.fail("gamma must lie in [0, 1], got " + gamma);
+            long n = delta.size();
+            long keep = (long) (density * n);
+            long top = Math.min((long) (gamma * n), n - keep);
+            MagnitudeOrder order = MagnitudeOrder.fast();
+            order.keepBand(delta, order.top(delta, top), order.top(delta, top + keep));
+        }
+    }
+
+    /**
+     * DELLA's MagPrune (mergekit's "della_magprune"): within each fibre along axis 1 (each row of a matrix;
+     * a vector is one fibre, as mergekit unsqueezes it), entries are ranked by magnitude and kept with
+     * probability rising linearly with rank from density - epsilon (smallest) to density + epsilon (largest),
+     * so the expected kept fraction is density. Needs 0 < density - epsilon and density + epsilon < 1.
+     * A fibre of one element is kept with probability density (mergekit's 0/0 rank norm gives NaN there).
+     */
+    record RankMagnitudeSampling() implements Sparsifier {
+        @Override public String name() { return "della_magprune"; }
+        @Override public List<ParamSpec> parameters() { return List.of(ParamSpec.number("epsilon", 0.15)); }
+        @Override public boolean random() { return true; }
+
+        @Override public void apply(FloatTensor delta, double density, Params params, Context context) {
+            checkDensity(density, context);
+            if (density >= 1) return;
+            if (density <= 0) {
+                delta.data().fill((byte) 0);
+                return;
+            }
+            double epsilon = context.param(params, "epsilon");
+            if (!(density - epsilon > 0 && density + epsilon < 1)) {
+                throw context.fail("della needs 0 < density - epsilon and density + epsilon < 1, got density " + density + ", epsilon " + epsilon);
+            }
+            Fibers fibers = delta.shape().rank() >= 2 ? Fibers.along(delta.shape(), 1) : Fibers.whole(delta.size());
+            if (fibers.length() > Integer.MAX_VALUE - 8) throw context.fail("fibre of " + fibers.length() + " elements is too long to rank");
+            int length = (int) fibers.length();
+            if (length == 0) return;
+            MagnitudeOrder.FiberSorter sorter = MagnitudeOrder.fast().sorter(context.arena(), length);
+            CounterRandom r = new CounterRandom(context.seed(), context.stream());
+            double low = density - epsilon, span = 2 * epsilon;
+            for (long f = 0; f < fibers.count(); f++) {
+                long start = fibers.start(f), stride = fibers.stride();
+                MemorySegment order = sorter.ascending(delta, start, stride, length);
+                double step = length > 1 ? span / (length - 1) : 0;
+                double first = length > 1 ? low : density;
+                for (int rank = 0; rank < length; rank++) {
+                    long i = start + order.getAtIndex(ValueLayout.JAVA_INT, rank) * stride;
+                    long threshold = CounterRandom.threshold(first + rank * step);
+                    delta.set(i, MergeSupport.keepIf(delta.get(i), r.below(i, threshold)));
+                }
+            }
+        }
+    }
+
+    private static void checkDensity(double density, Context context) {
+        if (!(density >= 0)) throw context.fail("density must be >= 0, got " + density);
+    }
+}

@@ -1,0 +1,136 @@
+package alloy.merge;
+
+import static alloy.merge.MergeSupport.*;
+
+import alloy.tensor.FloatTensor;
+import alloy.tensor.Kernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Generalized task arithmetic: task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs, breadcrumbs_ties,
+ * della and della_linear are this one method with a {@link Sparsifier} and a {@link Consensus} (mergekit's
+ * GeneralizedTaskArithmeticMerge). For one tensor, with base b and fine-tunes x_i:
+ * <pre>
+ *   d_i = sparsify(x_i - b)                         kept entries, others 0
+ *   d_i *= |x_i - b|_1 / |d_i|_1                    if rescale (and both norms >= 1e-7)
+ *   v_i = w_i * d_i
+ *   NONE:     m = sum_i v_i,                div = sum_i w_i (1 where |div| < 1e-8)
+ *   SUM/COUNT: s = elected sign per element, m = sum of v_i with sign(v_i) = s,
+ *             div = sum of those w_i, element-wise (1 where it is 0)
+ *   out = b + lambda * (normalize ? m / div : m)
+ * </pre>
+ * Note that without consensus mergekit divides by the sum of all weights, whatever was dropped; with
+ * consensus by the weights of the deltas that agree with the elected sign at that element.
+ * {@code int8_mask} only chooses the dtype of mergekit's mask tensor and changes nothing here; it is accepted
+ * for recipe compatibility.
+ *
+ * <p>Memory: one scratch tensor for the current delta, plus, with consensus, one bit per element per model
+ * recording which entries survived sparsification; the vote then re-derives each v_i from the inputs.
+ *
+ * @param defaultNormalize mergekit's default for {@code normalize}
+ * @param defaultRescale   mergekit's default for {@code rescale}
+ */
+public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus consensus, boolean defaultNormalize, boolean defaultRescale)
+        implements MergeMethod {
+
+    /**
+     * Alloy's extra global flag on the methods with a sign election: true elects by counting signs
+     * ({@link Consensus#COUNT}) instead of by the sign of the sum. mergekit implements the count election but
+     * no registered method reaches it; a recipe that sets this flag is Alloy-only.
+     */
+    public static final String SIGN_BY_COUNT = "sign_by_count";
+
+    private static final double RESCALE_EPS = 1e-7;
+
+    public TaskArithmetic {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) throw new IllegalArgumentException("blank method name");
+        Objects.requireNonNull(sparsifier, "sparsifier of " + name);
+        Objects.requireNonNull(consensus, "consensus of " + name);
+    }
+
+    @Override public List<ParamSpec> parameters() {
+        List<ParamSpec> p = new ArrayList<>(List.of(
+                ParamSpec.flag("int8_mask", false),
+                ParamSpec.flag("normalize", defaultNormalize),
+                ParamSpec.flag("rescale", defaultRescale),
+                ParamSpec.number("lambda", 1.0)));
+        if (consensus != Consensus.NONE) p.add(ParamSpec.flag(SIGN_BY_COUNT, false));
+        return List.copyOf(p);
+    }
+
+    @Override public List<ParamSpec> tensorParameters() {
+        List<ParamSpec> p = new ArrayList<>(List.of(ParamSpec.required("weight"), ParamSpec.number("density", 1.0)));
+        p.addAll(sparsifier.parameters());
+        return List.copyOf(p);
+    }
+
+    @Override public BaseUse base() { return BaseUse.REQUIRED; }
+
+    @Override public boolean random() { return sparsifier.random(); }
+
+    /** The election this tensor uses: the configured one, or COUNT where the recipe asks for it. */
+    Consensus consensusFor(TensorTask task) {
+        if (consensus == Consensus.NONE) return Consensus.NONE;
+        return flag(task, this, SIGN_BY_COUNT) ? Consensus.COUNT : consensus;
+    }
+
+    @Override public FloatTensor merge(TensorTask task, Arena arena, Kernels kernels) {
+        FloatTensor base = requireBase(task, this);
+        List<MergeInput> models = task.nonBase();
+        checkShapes(task, this, base.shape(), models);
+        FloatTensor out = FloatTensor.allocate(arena, base.shape());
+        if (models.isEmpty()) {
+            MemorySegment.copy(base.data(), 0, out.data(), 0, base.data().byteSize());
+            return out;
+        }
+        boolean normalize = flag(task, this, "normalize"), rescale = flag(task, this, "rescale");
+        double lambda = global(task, this, "lambda");
+        Consensus election = consensusFor(task);
+
+        int m = models.size();
+        float[] w = new float[m], scale = new float[m];
+        MemorySegment[] kept = new MemorySegment[m];
+        FloatTensor delta = FloatTensor.allocate(arena, base.shape());
+        for (int i = 0; i < m; i++) {
+            MergeInput in = models.get(i);
+            w[i] = (float) perModel(task, this, in, "weight");
+            double density = perModel(task, this, in, "density");
+            kernels.sub(in.tensor(), base, delta);
+            boolean thins = !(sparsifier instanceof Sparsifier.None) && density < 1;
+            double before = thins && rescale ? kernels.sumAbs(delta) : 0;
+            sparsifier.apply(delta, density, in.params(), new Sparsifier.Context(task.tensorName(), in.model(), task.seed(), i, arena));
+            scale[i] = 1f;
+            if (thins && rescale) {
+                double after = kernels.sumAbs(delta);
+                if (before >= RESCALE_EPS && after >= RESCALE_EPS) scale[i] = (float) (before / after);
+            }
+            if (election == Consensus.NONE) {
+                if (scale[i] != 1f) kernels.scale(delta, scale[i]);
+                kernels.axpy(w[i], delta, out);
+            } else {
+                kept[i] = thins ? nonZeroBits(delta, arena) : null;
+            }
+        }
+
+        if (election == Consensus.NONE) {
+            double div = 0;
+            for (float x : w) div += x;
+            if (Math.abs(div) < 1e-8) div = 1;
+            double factor = (normalize ? 1 / div : 1) * lambda;
+            if (factor != 1) kernels.scale(out, (float) factor);
+            kernels.axpy(1f, base, out);
+        } else {
+            FloatTensor[] x = models.stream().map(MergeInput::tensor).toArray(FloatTensor[]::new);
+            SignVote vote = new SignVote(base, x, w, scale, kept, election == Consensus.COUNT, normalize, (float) lambda);
+            // the vote is this method's own kernel: the reference kernels get its plain twin
+            if (kernels == Kernels.reference()) vote.reference(out);
+            else vote.fast(out);
+        }
+        return out;
+    }
+}

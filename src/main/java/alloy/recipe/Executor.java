@@ -1,0 +1,214 @@
+package alloy.recipe;
+
+import alloy.io.Checkpoint;
+import alloy.io.CheckpointException;
+import alloy.io.CheckpointWriter;
+import alloy.io.TensorSink;
+import alloy.io.MemoryCheckpoint;
+import alloy.merge.MergeInput;
+import alloy.merge.TensorTask;
+import alloy.tensor.Codec;
+import alloy.tensor.DType;
+import alloy.tensor.FloatTensor;
+import alloy.tensor.Kernels;
+import alloy.tensor.Shape;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs a {@link Plan}: one tensor at a time per worker, each in a confined Arena that is closed as soon as
+ * the tensor is written, so native memory stays at a few tensors whatever the model size. Output goes to a
+ * {@link CheckpointWriter} (disk) or a {@link MemoryCheckpoint} (evaluation without a disk round trip).
+ */
+public final class Executor {
+
+    /** Told after each tensor; called from worker threads. */
+    public interface Listener {
+        void tensorDone(Plan.Step step);
+
+        Listener NONE = s -> {};
+    }
+
+    private final Plan plan;
+    private final Map<String, Checkpoint> inputs;
+    private final Kernels kernels;
+    private final long seed;
+    private final int threads;
+
+    public Executor(Plan plan, Map<String, Checkpoint> inputs, Kernels kernels, long seed, int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.plan = plan;
+        this.inputs = inputs;
+        this.kernels = kernels;
+        this.seed = seed;
+        this.threads = threads;
+    }
+
+    /** Merges into {@code writer} (a safetensors layout from {@link #entries}, or an ONNX template); the caller commits. */
+    public void toWriter(TensorSink writer, Listener listener) {
+        run(step -> {
+            if (step.kind() == Plan.Kind.COPY) {
+                Plan.Source s = step.sources().get(0);
+                writer.writeRaw(step.name(), inputs.get(s.model()).raw(s.tensor()));
+                return;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                writer.write(step.name(), merge(step, arena));
+            }
+        }, listener);
+    }
+
+    /** Merges into memory; float32 values rounded through the plan's output dtype, as a disk merge would store them. */
+    public MemoryCheckpoint toMemory(String label, Listener listener) {
+        Optional<java.nio.file.Path> dir = inputs.get(referenceModel()).modelDirectory();
+        MemoryCheckpoint out = new MemoryCheckpoint(label, dir);
+        try {
+            run(step -> {
+                if (step.kind() == Plan.Kind.COPY) return; // integer buffers play no part in evaluation
+                try (Arena arena = Arena.ofConfined()) {
+                    FloatTensor merged = merge(step, arena);
+                    FloatTensor kept = FloatTensor.allocate(out.arena(), step.shape());
+                    roundTrip(merged, step.dtype(), kept, arena);
+                    out.put(step.name(), kept);
+                }
+            }, listener);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /** The writer layout for this plan. */
+    public List<CheckpointWriter.Entry> entries() {
+        return plan.steps().stream().map(s -> new CheckpointWriter.Entry(s.name(), s.dtype(), s.shape())).toList();
+    }
+
+    private String referenceModel() {
+        Recipe r = plan.recipe();
+        return r.baseModel().orElseGet(() -> r.models().isEmpty() ? r.slices().get(0).sources().get(0).model() : r.models().get(0).model());
+    }
+
+    private interface StepRunner { void run(Plan.Step step); }
+
+    private void run(StepRunner runner, Listener listener) {
+        List<Plan.Step> steps = plan.steps();
+        if (threads == 1) {
+            for (Plan.Step s : steps) {
+                runner.run(s);
+                listener.tensorDone(s);
+            }
+            return;
+        }
+        AtomicBoolean failed = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "alloy-merge");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Plan.Step s : steps) {
+                futures.add(pool.submit(() -> {
+                    if (failed.get()) return;
+                    try {
+                        runner.run(s);
+                        listener.tensorDone(s);
+                    } catch (RuntimeException e) {
+                        failed.set(true);
+                        throw e;
+                    }
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("merge interrupted", e);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Reads, checks and merges one planned tensor; the result lives in {@code arena}. */
+    FloatTensor merge(Plan.Step step, Arena arena) {
+        List<MergeInput> in = new ArrayList<>();
+        for (int i = 0; i < step.sources().size(); i++) {
+            Plan.Source s = step.sources().get(i);
+            in.add(new MergeInput(s.model(), read(s, step.shape(), arena), step.perModel().get(i), s.isBase()));
+        }
+        Optional<FloatTensor> base = step.base().map(b -> in.stream().filter(x -> x.isBase() && x.model().equals(b.model()))
+                .map(MergeInput::tensor).findFirst().orElseGet(() -> read(b, step.shape(), arena)));
+        TensorTask task = new TensorTask(step.name(), base, in, step.global(), tensorSeed(seed, step.name()));
+        FloatTensor out = plan.method().merge(task, arena, kernels);
+        long bad = kernels.firstNonFinite(out);
+        if (bad >= 0) {
+            throw new CheckpointException("tensor '" + step.name() + "': merge_method '" + plan.method().name()
+                    + "' produced " + out.get(bad) + " at element " + bad + " (check the weights: do they sum to zero?)");
+        }
+        return out;
+    }
+
+    private FloatTensor read(Plan.Source s, Shape shape, Arena arena) {
+        Checkpoint c = inputs.get(s.model());
+        FloatTensor t = c.read(s.tensor(), arena);
+        if (!t.shape().equals(shape)) t = commonSubmatrix(t, shape, arena);
+        long bad = kernels.firstNonFinite(t);
+        if (bad >= 0) {
+            throw new CheckpointException(c.label() + ": tensor '" + s.tensor() + "' holds " + t.get(bad) + " at element " + bad
+                    + " (model '" + s.model() + "'); refusing to merge non-finite weights");
+        }
+        return t;
+    }
+
+    /** Leading rows and columns of a larger [rows, cols] matrix (vocabulary truncation). */
+    static FloatTensor commonSubmatrix(FloatTensor t, Shape target, Arena arena) {
+        long cols = t.shape().dim(1), rows = target.dim(0), keep = target.dim(1);
+        if (keep == cols) return t.leadingRows(rows);
+        FloatTensor out = FloatTensor.allocate(arena, target);
+        for (long r = 0; r < rows; r++) {
+            MemorySegment.copy(t.data(), r * cols * 4L, out.data(), r * keep * 4L, keep * 4L);
+        }
+        return out;
+    }
+
+    private static void roundTrip(FloatTensor merged, DType dtype, FloatTensor into, Arena scratch) {
+        if (dtype == DType.F32) {
+            MemorySegment.copy(merged.data(), 0, into.data(), 0, merged.data().byteSize());
+            return;
+        }
+        MemorySegment enc = scratch.allocate(merged.size() * dtype.byteSize());
+        Codec.encode(merged, dtype, enc);
+        FloatTensor back = Codec.decode(enc, dtype, merged.shape(), scratch);
+        MemorySegment.copy(back.data(), 0, into.data(), 0, back.data().byteSize());
+    }
+
+    /** SplitMix64 finalizer over (seed, FNV-1a of the name): the same mask for a tensor whatever the order of execution. */
+    public static long tensorSeed(long seed, String tensorName) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : tensorName.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        long z = seed + h * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}

@@ -1,0 +1,116 @@
+package alloy.eval.model;
+
+import alloy.eval.embed.SentenceEmbedder;
+import alloy.eval.embed.Pooling;
+import alloy.eval.embed.TokenizedTexts;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The reference the encoder is checked and timed against: a BERT ONNX file run by ONNX Runtime (full graph
+ * optimizations, {@code threads} intra-op threads, sequential execution), followed by pooling written
+ * out in plain Java.
+ */
+public final class BertOnnxRuntime implements AutoCloseable {
+
+    private final OrtEnvironment env;
+    private final OrtSession session;
+
+    private BertOnnxRuntime(OrtEnvironment env, OrtSession session) {
+        this.env = env;
+        this.session = session;
+    }
+
+    public static BertOnnxRuntime open(Path onnx, int threads) {
+        try {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setIntraOpNumThreads(threads);
+                options.setInterOpNumThreads(1);
+                options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                return new BertOnnxRuntime(env, env.createSession(onnx.toString(), options));
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException(onnx + ": ONNX Runtime cannot open it: " + e.getMessage(), e);
+        }
+    }
+
+    /** last_hidden_state, (batch · seq · hidden) row-major. */
+    public float[] lastHidden(TextTokenizer.Batch batch) {
+        long[] shape = {batch.size(), batch.length()};
+        try (OnnxTensor ids = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.flatIds()), shape);
+             OnnxTensor mask = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.flatAttentionMask()), shape);
+             OnnxTensor types = OnnxTensor.createTensor(env, LongBuffer.wrap(batch.flatTypeIds()), shape);
+             OrtSession.Result r = session.run(Map.of("input_ids", ids, "attention_mask", mask, "token_type_ids", types))) {
+            FloatBuffer out = ((OnnxTensor) r.get(0)).getFloatBuffer();
+            float[] a = new float[out.remaining()];
+            out.get(a);
+            return a;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime run failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Embeddings of {@code texts} in their order, in the batches {@code embedder} would run. */
+    public float[][] embed(TokenizedTexts texts, SentenceEmbedder embedder) {
+        float[][] out = new float[texts.size()][];
+        for (int[] indices : embedder.plan(texts)) {
+            TextTokenizer.Batch batch = SentenceEmbedder.batch(texts, indices);
+            float[][] pooled = pool(lastHidden(batch), batch, embedder.profile().pooling(), embedder.profile().normalize());
+            for (int row = 0; row < indices.length; row++) out[indices[row]] = pooled[row];
+        }
+        return out;
+    }
+
+    /** Plain-Java pooling of (batch · seq · hidden) states. */
+    public static float[][] pool(float[] hidden, TextTokenizer.Batch batch, Pooling pooling, boolean normalize) {
+        int b = batch.size(), s = batch.length(), h = hidden.length / (b * s);
+        float[][] out = new float[b][h];
+        for (int i = 0; i < b; i++) {
+            if (pooling == Pooling.CLS) {
+                System.arraycopy(hidden, i * s * h, out[i], 0, h);
+            } else {
+                double[] sum = new double[h];
+                int n = 0;
+                for (int t = 0; t < s; t++) {
+                    if (batch.attentionMask()[i][t] == 0) continue;
+                    n++;
+                    for (int k = 0; k < h; k++) sum[k] += hidden[(i * s + t) * h + k];
+                }
+                for (int k = 0; k < h; k++) out[i][k] = (float) (sum[k] / Math.max(n, 1));
+            }
+            if (normalize) {
+                double norm = 0;
+                for (float v : out[i]) norm += v * (double) v;
+                norm = Math.max(Math.sqrt(norm), 1e-12);
+                for (int k = 0; k < h; k++) out[i][k] = (float) (out[i][k] / norm);
+            }
+        }
+        return out;
+    }
+
+    public static double cosine(float[] a, float[] b) {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * (double) b[i];
+            na += a[i] * (double) a[i];
+            nb += b[i] * (double) b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    @Override public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

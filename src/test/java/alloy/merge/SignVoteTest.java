@@ -1,0 +1,70 @@
+package alloy.merge;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import alloy.tensor.FloatTensor;
+import alloy.tensor.Shape;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The Vector API vote against its scalar twin: the same bits, on lengths that exercise the tail. */
+class SignVoteTest {
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 15, 16, 17, 64, 1000, 65_537})
+    void fastEqualsReferenceBitForBit(int n) {
+        try (Arena a = Arena.ofConfined()) {
+            SplittableRandom r = new SplittableRandom(n);
+            FloatTensor base = tensor(a, n, r, 0.05);
+            int m = 4;
+            FloatTensor[] x = new FloatTensor[m];
+            MemorySegment[] kept = new MemorySegment[m];
+            for (int i = 0; i < m; i++) {
+                x[i] = tensor(a, n, r, 0.01);
+                for (long j = 0; j < n; j++) {
+                    // some exact zeros and exact copies of the base, so that ties and zero deltas occur
+                    if (r.nextInt(8) == 0) x[i].set(j, base.get(j));
+                    else x[i].set(j, base.get(j) + x[i].get(j));
+                }
+                if (i % 2 == 0) {
+                    FloatTensor mask = tensor(a, n, r, 1);
+                    for (long j = 0; j < n; j++) if (r.nextBoolean()) mask.set(j, 0f);
+                    kept[i] = MergeSupport.nonZeroBits(mask, a);
+                }
+            }
+            float[] w = {0.5f, -0.25f, 1f, 0.75f}, scale = {1f, 1.5f, 2f, 1f};
+            for (boolean byCount : new boolean[] {false, true}) {
+                for (boolean normalize : new boolean[] {false, true}) {
+                    SignVote vote = new SignVote(base, x, w, scale, kept, byCount, normalize, 0.8f);
+                    FloatTensor fast = FloatTensor.allocate(a, Shape.of(n)), ref = FloatTensor.allocate(a, Shape.of(n));
+                    vote.fast(fast);
+                    vote.reference(ref);
+                    assertArrayEquals(ref.toArray(), fast.toArray(), "byCount " + byCount + " normalize " + normalize);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 63, 64, 65, 1000, 4096 + 17})
+    void vectorBitsEqualScalarBits(int n) {
+        try (Arena a = Arena.ofConfined()) {
+            SplittableRandom r = new SplittableRandom(n);
+            FloatTensor x = tensor(a, n, r, 1);
+            for (long j = 0; j < n; j++) if (r.nextInt(3) == 0) x.set(j, r.nextBoolean() ? 0f : -0f);
+            long words = Math.max(1, (n + 63) / 64);
+            assertArrayEquals(MergeSupport.nonZeroBitsScalar(x, a).asSlice(0, words * 8).toArray(java.lang.foreign.ValueLayout.JAVA_LONG),
+                    MergeSupport.nonZeroBits(x, a).asSlice(0, words * 8).toArray(java.lang.foreign.ValueLayout.JAVA_LONG));
+            for (long j = 0; j < n; j++) assertEquals(x.get(j) != 0f, MergeSupport.bit(MergeSupport.nonZeroBits(x, a), j));
+        }
+    }
+
+    private static FloatTensor tensor(Arena a, int n, SplittableRandom r, double sd) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (r.nextGaussian() * sd);
+        return FloatTensor.of(a, Shape.of(n), v);
+    }
+}
