@@ -1,5 +1,11 @@
 package alloy.merge;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Counter-based uniform numbers for DARE and DELLA masks: {@code uniform(i)} is a pure function of
  * (seed, stream, i), so a mask does not depend on which thread merges a tensor, in which order, or how the
@@ -13,6 +19,8 @@ package alloy.merge;
 final class CounterRandom {
 
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+    private static final long M1 = 0xBF58476D1CE4E5B9L, M2 = 0x94D049BB133111EBL;
+    private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
 
     private final long key;
 
@@ -37,10 +45,56 @@ final class CounterRandom {
     /** 1 when uniform(index) < p (p given as {@link #threshold}), else 0, without a branch. */
     int below(long index, long threshold) { return (int) ((bits53(index) - threshold) >>> 63); }
 
+    /**
+     * Bit j of {@code words} (word j / 64, bit j % 64) becomes {@code below(j, threshold)}, for j < n: a whole
+     * Bernoulli mask. Lanes of the preferred long species walk the Weyl sequence by adding {@code lanes * golden}
+     * instead of multiplying per index; the integer arithmetic is exact, so the result equals
+     * {@link #fillBelowReference} bit for bit.
+     */
+    void fillBelow(long threshold, MemorySegment words, long n) {
+        int lanes = L.length();
+        if (64 % lanes != 0) {
+            fillBelowReference(threshold, words, n);
+            return;
+        }
+        long whole = n >>> 6;
+        long[] first = new long[lanes];
+        for (int j = 0; j < lanes; j++) first[j] = key + (j + 1) * GOLDEN;
+        LongVector weyl = LongVector.fromArray(L, first, 0), step = LongVector.broadcast(L, lanes * GOLDEN);
+        LongVector keys = LongVector.broadcast(L, key), limit = LongVector.broadcast(L, threshold);
+        for (long w = 0; w < whole; w++) {
+            long word = 0;
+            for (int b = 0; b < 64; b += lanes) {
+                LongVector bits = mix(mix(weyl).lanewise(VectorOperators.XOR, keys)).lanewise(VectorOperators.LSHR, 11);
+                word |= bits.compare(VectorOperators.LT, limit).toLong() << b;
+                weyl = weyl.add(step);
+            }
+            words.setAtIndex(ValueLayout.JAVA_LONG, w, word);
+        }
+        fillScalar(threshold, words, whole, n);
+    }
+
+    /** The plain twin of {@link #fillBelow}: {@link #below} element by element. */
+    void fillBelowReference(long threshold, MemorySegment words, long n) { fillScalar(threshold, words, 0, n); }
+
+    private void fillScalar(long threshold, MemorySegment words, long fromWord, long n) {
+        for (long w = fromWord, i = fromWord << 6; i < n; w++) {
+            long word = 0;
+            for (int b = 0; b < 64 && i < n; b++, i++) word |= (long) below(i, threshold) << b;
+            words.setAtIndex(ValueLayout.JAVA_LONG, w, word);
+        }
+    }
+
+    private static LongVector mix(LongVector z) {
+        z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(M1);
+        z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(M2);
+        return z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
+    }
+
     /** SplitMix64's output function (variant 13 of Stafford's MurmurHash3 finaliser). */
     static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * M1;
+        z = (z ^ (z >>> 27)) * M2;
         return z ^ (z >>> 31);
     }
 }

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -109,6 +110,38 @@ final class MergeSupport {
     static int nonZero(int magnitudeBits) { return (magnitudeBits + 0x7FFFFFFF) >>> 31; }
 
     /** {@code x} where {@code keep} is 1, +0 where it is 0, without a branch. */
+    /**
+     * Zeroes, in place, every element of {@code x} whose bit in {@code bits} is clear (a mask from
+     * {@link #nonZeroBits} or {@link CounterRandom#fillBelow}). Whole 64-element words blend by Vector API
+     * masks; {@link #keepBitsScalar} is the twin.
+     */
+    static void keepBits(FloatTensor x, MemorySegment bits) {
+        int lanes = F.length();
+        if (64 % lanes != 0) {
+            keepScalar(x, bits, 0);
+            return;
+        }
+        MemorySegment s = x.data();
+        long words = x.size() >>> 6;
+        FloatVector zero = FloatVector.zero(F);
+        for (long w = 0; w < words; w++) {
+            long word = bits.getAtIndex(ValueLayout.JAVA_LONG, w);
+            if (word == -1L) continue;
+            for (int b = 0; b < 64; b += lanes) {
+                long at = ((w << 6) + b) * 4;
+                zero.blend(FloatVector.fromMemorySegment(F, s, at, ByteOrder.LITTLE_ENDIAN), VectorMask.fromLong(F, word >>> b))
+                        .intoMemorySegment(s, at, ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        keepScalar(x, bits, words);
+    }
+
+    static void keepBitsScalar(FloatTensor x, MemorySegment bits) { keepScalar(x, bits, 0); }
+
+    private static void keepScalar(FloatTensor x, MemorySegment bits, long fromWord) {
+        for (long i = fromWord << 6, n = x.size(); i < n; i++) x.set(i, keepIf(x.get(i), bitOf(bits, i)));
+    }
+
     static float keepIf(float x, int keep) { return Float.intBitsToFloat(Float.floatToRawIntBits(x) & -keep); }
 
     static boolean bit(MemorySegment bits, long i) { return bitOf(bits, i) != 0; }

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The TIES sign election and disjoint mean over all models at once, per element j:
  * <pre>
- *   v_i  = (x_i[j] - b[j]) * scale_i * w_i      where model i kept entry j (bit set, or no mask), else +0
+ *   v_i  = (x_i[j] - b[j]) * (scale_i * w_i)    where model i kept entry j (bit set, or no mask), else +0
  *   sign = SUM: + iff sum_i v_i >= 0;  COUNT: + iff sum_i sign(v_i) >= 0
  *   m    = sum of v_i with sign(v_i) = sign;  div = sum of their w_i (1 where 0)
  *   out  = b[j] + lambda * (normalize ? m / div : m)
@@ -39,6 +39,13 @@ record SignVote(FloatTensor base, FloatTensor[] x, float[] w, float[] scale, Mem
 
     void reference(FloatTensor out) { scalar(out, 0, base.size()); }
 
+    /** scale_i * w_i, rounded once: the one factor that turns x_i - b into v_i in both twins. */
+    private float[] factors() {
+        float[] f = new float[x.length];
+        for (int i = 0; i < f.length; i++) f[i] = scale[i] * w[i];
+        return f;
+    }
+
     void fast(FloatTensor out) {
         int lanes = F.length();
         if (64 % lanes != 0) {   // a mask word must hold whole vectors; true of every species up to 64 lanes
@@ -51,6 +58,7 @@ record SignVote(FloatTensor base, FloatTensor[] x, float[] w, float[] scale, Mem
         MemorySegment[] xs = new MemorySegment[m];
         FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f), minusOne = FloatVector.broadcast(F, -1f);
         FloatVector[] weight = new FloatVector[m];
+        float[] factor = factors();
         for (int i = 0; i < m; i++) {
             xs[i] = x[i].data();
             weight[i] = FloatVector.broadcast(F, w[i]);
@@ -62,21 +70,22 @@ record SignVote(FloatTensor base, FloatTensor[] x, float[] w, float[] scale, Mem
             for (int lane = 0; lane < 64; lane += lanes) {
                 long at = ((block << 6) + lane) * 4;
                 FloatVector bj = FloatVector.fromMemorySegment(F, b, at, LE);
-                FloatVector sum = zero, signs = zero;
+                FloatVector statistic = zero;
                 for (int i = 0; i < m; i++) {
-                    FloatVector d = delta(xs[i], at, bj, i, word[i] >>> lane, zero);
-                    sum = sum.add(d);
+                    FloatVector d = delta(xs[i], at, bj, factor[i], kept[i] != null, word[i] >>> lane, zero);
                     // +1 / -1 / 0 by blends: masked lanewise add/sub are not intrinsified and fall back to Java loops
-                    signs = signs.add(zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f)));
+                    statistic = statistic.add(byCount
+                            ? zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f))
+                            : d);
                 }
-                VectorMask<Float> negative = (byCount ? signs : sum).compare(VectorOperators.LT, 0f);
+                // the elected sign as +1 / -1; d * sign > 0 exactly where d is non-zero and agrees with it
+                FloatVector sign = one.blend(minusOne, statistic.compare(VectorOperators.LT, 0f));
                 FloatVector mixed = zero, div = zero;
                 for (int i = 0; i < m; i++) {
-                    FloatVector d = delta(xs[i], at, bj, i, word[i] >>> lane, zero);
-                    VectorMask<Float> agree = d.compare(VectorOperators.LT, 0f).and(negative)
-                            .or(d.compare(VectorOperators.GT, 0f).andNot(negative));
+                    FloatVector d = delta(xs[i], at, bj, factor[i], kept[i] != null, word[i] >>> lane, zero);
+                    VectorMask<Float> agree = d.mul(sign).compare(VectorOperators.GT, 0f);
                     mixed = mixed.add(zero.blend(d, agree));
-                    div = div.add(zero.blend(weight[i], agree));
+                    if (normalize) div = div.add(zero.blend(weight[i], agree));
                 }
                 if (normalize) mixed = mixed.div(div.blend(one, div.compare(VectorOperators.EQ, 0f)));
                 if (lambda != 1f) mixed = mixed.mul(lambda);
@@ -87,19 +96,20 @@ record SignVote(FloatTensor base, FloatTensor[] x, float[] w, float[] scale, Mem
     }
 
     /** Lanes at byte offset {@code at} of model i's v_i; the low bits of {@code keptBits} are their mask. */
-    private FloatVector delta(MemorySegment xi, long at, FloatVector bj, int i, long keptBits, FloatVector zero) {
-        FloatVector d = FloatVector.fromMemorySegment(F, xi, at, LE).sub(bj).mul(scale[i]).mul(w[i]);
-        return kept[i] == null ? d : zero.blend(d, VectorMask.fromLong(F, keptBits));
+    private static FloatVector delta(MemorySegment xi, long at, FloatVector bj, float factor, boolean masked, long keptBits, FloatVector zero) {
+        FloatVector d = FloatVector.fromMemorySegment(F, xi, at, LE).sub(bj).mul(factor);
+        return masked ? zero.blend(d, VectorMask.fromLong(F, keptBits)) : d;
     }
 
     private void scalar(FloatTensor out, long from, long to) {
         int m = x.length;
         int[] raw = new int[m];
+        float[] factor = factors();
         for (long j = from; j < to; j++) {
             float b = base.get(j), sum = 0f;
             int signs = 0;
             for (int i = 0; i < m; i++) {
-                float d = (x[i].get(j) - b) * scale[i] * w[i];
+                float d = (x[i].get(j) - b) * factor[i];
                 if (kept[i] != null) d = keepIf(d, bitOf(kept[i], j));
                 int r = Float.floatToRawIntBits(d);
                 raw[i] = r;

@@ -87,9 +87,10 @@ public sealed interface Sparsifier {
         @Override public void apply(FloatTensor delta, double density, Params params, Context context) {
             checkDensity(density, context);
             if (density >= 1) return;
-            CounterRandom r = new CounterRandom(context.seed(), context.stream());
-            long threshold = CounterRandom.threshold(density);
-            for (long i = 0, n = delta.size(); i < n; i++) delta.set(i, MergeSupport.keepIf(delta.get(i), r.below(i, threshold)));
+            long n = delta.size();
+            MemorySegment mask = context.arena().allocate(Math.max(1, (n + 63) >>> 6) * 8L, 8);
+            new CounterRandom(context.seed(), context.stream()).fillBelow(CounterRandom.threshold(density), mask, n);
+            MergeSupport.keepBits(delta, mask);
         }
     }
 

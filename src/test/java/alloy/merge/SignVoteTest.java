@@ -6,6 +6,7 @@ import alloy.tensor.FloatTensor;
 import alloy.tensor.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -59,6 +60,25 @@ class SignVoteTest {
             assertArrayEquals(MergeSupport.nonZeroBitsScalar(x, a).asSlice(0, words * 8).toArray(java.lang.foreign.ValueLayout.JAVA_LONG),
                     MergeSupport.nonZeroBits(x, a).asSlice(0, words * 8).toArray(java.lang.foreign.ValueLayout.JAVA_LONG));
             for (long j = 0; j < n; j++) assertEquals(x.get(j) != 0f, MergeSupport.bit(MergeSupport.nonZeroBits(x, a), j));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 63, 64, 65, 1000, 4096 + 17})
+    void vectorKeepBitsEqualsScalar(int n) {
+        try (Arena a = Arena.ofConfined()) {
+            SplittableRandom r = new SplittableRandom(n + 5);
+            FloatTensor x = tensor(a, n, r, 1), y = x.copy(a);
+            long words = Math.max(1, (n + 63) / 64);
+            MemorySegment mask = a.allocate(words * 8, 8);
+            for (long w = 0; w < words; w++) mask.setAtIndex(ValueLayout.JAVA_LONG, w, w % 5 == 0 ? -1L : r.nextLong());
+            MergeSupport.keepBits(x, mask);
+            MergeSupport.keepBitsScalar(y, mask);
+            assertArrayEquals(y.toArray(), x.toArray());
+            FloatTensor original = tensor(a, n, new SplittableRandom(n + 5), 1);
+            for (long j = 0; j < n; j++) {
+                assertEquals(MergeSupport.bit(mask, j) ? original.get(j) : 0f, x.get(j), "element " + j);
+            }
         }
     }
 
