@@ -1,6 +1,7 @@
 package alloy.io;
 
 import alloy.tensor.Codec;
+import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -50,6 +51,18 @@ public interface Checkpoint extends AutoCloseable {
                     + ", which Alloy copies but cannot merge");
         }
         return Codec.decode(raw(name), info.dtype(), info.shape(), arena);
+    }
+
+    /**
+     * The tensor as float32 for reading only: F32 data as a read-only view of the checkpoint's own memory
+     * (no copy; valid while the checkpoint is open, and any write throws), other dtypes decoded into
+     * {@code arena} as by {@link #read}.
+     */
+    default FloatTensor view(String name, Arena arena) {
+        TensorInfo info = info(name);
+        if (info.dtype() != DType.F32) return read(name, arena);
+        MemorySegment bytes = raw(name);
+        return new FloatTensor(info.shape(), bytes.isReadOnly() ? bytes : bytes.asReadOnly());
     }
 
     @Override void close();

@@ -129,13 +129,21 @@ public final class CheckpointWriter implements TensorSink {
 
     public List<Entry> entries() { return slots.values().stream().map(Slot::entry).toList(); }
 
-    /** Encodes {@code t} as the planned dtype straight into the output file. */
+    /** Encodes {@code t} as the planned dtype into the output file (float32: written from where it lies). */
     @Override public void write(String name, FloatTensor t) {
         Slot s = slot(name);
         if (!s.entry().shape().equals(t.shape())) {
             throw new IllegalArgumentException("tensor '" + name + "': planned shape " + s.entry().shape() + ", got " + t.shape());
         }
-        put(s, region -> Codec.encode(t, s.entry().dtype(), region));
+        if (s.entry().dtype() == DType.F32) {
+            put(s, t.data());
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment encoded = a.allocate(s.entry().byteSize(), 8);
+            Codec.encode(t, s.entry().dtype(), encoded);
+            put(s, encoded);
+        }
     }
 
     /** Copies stored bytes through unchanged (tensors Alloy does not compute with, or exact copies). */
@@ -144,7 +152,7 @@ public final class CheckpointWriter implements TensorSink {
         if (bytes.byteSize() != s.entry().byteSize()) {
             throw new IllegalArgumentException("tensor '" + name + "': planned " + s.entry().byteSize() + " bytes, got " + bytes.byteSize());
         }
-        put(s, region -> MemorySegment.copy(bytes, 0, region, 0, bytes.byteSize()));
+        put(s, bytes);
     }
 
     private Slot slot(String name) {
@@ -154,18 +162,27 @@ public final class CheckpointWriter implements TensorSink {
         return s;
     }
 
-    private void put(Slot s, java.util.function.Consumer<MemorySegment> fill) {
+    /**
+     * Positional writes of {@code bytes} at the tensor's offset. Plain writes, not a mapping of the output:
+     * pages of a fresh file written through a mapping are first read as holes (zero-filled) and faulted
+     * twice, and mapping and unmapping a region per tensor stalls the other workers' page faults.
+     */
+    private void put(Slot s, MemorySegment bytes) {
         long len = s.entry().byteSize();
-        if (len > 0) {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment region = channels.get(s.shard()).map(FileChannel.MapMode.READ_WRITE, s.offset(), len, a);
-                fill.accept(region);
-            } catch (IOException e) {
-                throw new CheckpointException(shardFiles.get(s.shard()) + ": cannot write tensor '" + s.entry().name() + "': " + e.getMessage(), e);
+        FileChannel ch = channels.get(s.shard());
+        try {
+            for (long done = 0; done < len; ) {
+                long piece = Math.min(len - done, WRITE_PIECE);   // a ByteBuffer view holds under 2 GiB
+                ByteBuffer buf = bytes.asSlice(done, piece).asByteBuffer();
+                while (buf.hasRemaining()) done += ch.write(buf, s.offset() + done);
             }
+        } catch (IOException e) {
+            throw new CheckpointException(shardFiles.get(s.shard()) + ": cannot write tensor '" + s.entry().name() + "': " + e.getMessage(), e);
         }
         if (!written.add(s.entry().name())) throw new IllegalStateException("tensor '" + s.entry().name() + "' written twice");
     }
+
+    private static final long WRITE_PIECE = 1L << 30;
 
     /** A side file (config.json, tokenizer files) placed beside the weights. */
     public void writeFile(String fileName, byte[] content) {

@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -20,6 +21,7 @@ final class MergeSupport {
     static final int CHUNK = 1 << 16;
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
 
     private MergeSupport() {}
 
@@ -137,6 +139,46 @@ final class MergeSupport {
     }
 
     static void keepBitsScalar(FloatTensor x, MemorySegment bits) { keepScalar(x, bits, 0); }
+
+    /**
+     * {sum |x - b|, sum of |x - b| where {@code bits} is set}: a task vector's L1 norm before and after a mask
+     * thins it, read straight from the inputs. Double lanes, as {@code VectorKernels.sumAbs};
+     * {@link #maskedAbsSumsScalar} is the twin (equal up to the order of the double additions).
+     */
+    static double[] maskedAbsSums(FloatTensor x, FloatTensor b, MemorySegment bits) {
+        int lanes = F.length();
+        if (64 % lanes != 0 || D.length() * 2 != lanes) return maskedAbsSumsScalar(x, b, bits, 0, new double[2]);
+        MemorySegment xs = x.data(), bs = b.data();
+        long words = x.size() >>> 6;
+        FloatVector zero = FloatVector.zero(F);
+        DoubleVector all = DoubleVector.zero(D), kept = DoubleVector.zero(D);
+        for (long w = 0; w < words; w++) {
+            long word = bits.getAtIndex(ValueLayout.JAVA_LONG, w);
+            for (int k = 0; k < 64; k += lanes) {
+                long at = ((w << 6) + k) * 4;
+                FloatVector a = FloatVector.fromMemorySegment(F, xs, at, ByteOrder.LITTLE_ENDIAN)
+                        .sub(FloatVector.fromMemorySegment(F, bs, at, ByteOrder.LITTLE_ENDIAN)).abs();
+                FloatVector m = zero.blend(a, VectorMask.fromLong(F, word >>> k));
+                all = all.add((DoubleVector) a.convertShape(VectorOperators.F2D, D, 0)).add((DoubleVector) a.convertShape(VectorOperators.F2D, D, 1));
+                kept = kept.add((DoubleVector) m.convertShape(VectorOperators.F2D, D, 0)).add((DoubleVector) m.convertShape(VectorOperators.F2D, D, 1));
+            }
+        }
+        double[] sums = {all.reduceLanes(VectorOperators.ADD), kept.reduceLanes(VectorOperators.ADD)};
+        return maskedAbsSumsScalar(x, b, bits, words, sums);
+    }
+
+    static double[] maskedAbsSumsScalar(FloatTensor x, FloatTensor b, MemorySegment bits) {
+        return maskedAbsSumsScalar(x, b, bits, 0, new double[2]);
+    }
+
+    private static double[] maskedAbsSumsScalar(FloatTensor x, FloatTensor b, MemorySegment bits, long fromWord, double[] sums) {
+        for (long i = fromWord << 6, n = x.size(); i < n; i++) {
+            float a = Math.abs(x.get(i) - b.get(i));
+            sums[0] += a;
+            if (bitOf(bits, i) != 0) sums[1] += a;
+        }
+        return sums;
+    }
 
     private static void keepScalar(FloatTensor x, MemorySegment bits, long fromWord) {
         for (long i = fromWord << 6, n = x.size(); i < n; i++) x.set(i, keepIf(x.get(i), bitOf(bits, i)));

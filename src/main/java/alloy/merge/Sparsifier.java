@@ -1,6 +1,7 @@
 package alloy.merge;
 
 import alloy.tensor.FloatTensor;
+import alloy.tensor.Kernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,6 +26,29 @@ public sealed interface Sparsifier {
     boolean random();
 
     void apply(FloatTensor delta, double density, Params params, Context context);
+
+    /**
+     * What a sign election needs of the thinned task vector {@code x - base}: one bit per element that
+     * survives (an entry whose delta is 0 may read either way: it never agrees with an elected sign) and,
+     * when {@code norms}, its L1 norm before and after thinning, for rescale. The default materialises the
+     * delta and thins it with {@link #apply}; a variant whose kept set does not depend on the values
+     * overrides it and never writes the delta.
+     */
+    default Kept keep(FloatTensor x, FloatTensor base, double density, Params params, Context context, Kernels kernels, boolean norms) {
+        FloatTensor delta = FloatTensor.allocate(context.arena(), base.shape());
+        kernels.sub(x, base, delta);
+        double before = norms ? kernels.sumAbs(delta) : 0;
+        apply(delta, density, params, context);
+        double after = norms ? kernels.sumAbs(delta) : 0;
+        return new Kept(MergeSupport.nonZeroBits(delta, context.arena()), before, after);
+    }
+
+    /** A kept set as bits (one per element, word i / 64, bit i % 64) and the L1 norms before and after. */
+    record Kept(MemorySegment bits, double before, double after) {
+        public Kept {
+            Objects.requireNonNull(bits, "bits");
+        }
+    }
 
     /**
      * Which tensor and model a delta belongs to, for errors and for the random stream: {@code seed} is the
@@ -87,10 +111,23 @@ public sealed interface Sparsifier {
         @Override public void apply(FloatTensor delta, double density, Params params, Context context) {
             checkDensity(density, context);
             if (density >= 1) return;
-            long n = delta.size();
+            MergeSupport.keepBits(delta, mask(delta.size(), density, context));
+        }
+
+        /** The same mask as {@link #apply} keeps, with no delta written: the inputs are read once, for the norms. */
+        @Override public Kept keep(FloatTensor x, FloatTensor base, double density, Params params, Context context, Kernels kernels, boolean norms) {
+            checkDensity(density, context);
+            if (density >= 1) return Sparsifier.super.keep(x, base, density, params, context, kernels, norms);
+            MemorySegment mask = mask(x.size(), density, context);
+            if (!norms) return new Kept(mask, 0, 0);
+            double[] sums = kernels == Kernels.reference() ? MergeSupport.maskedAbsSumsScalar(x, base, mask) : MergeSupport.maskedAbsSums(x, base, mask);
+            return new Kept(mask, sums[0], sums[1]);
+        }
+
+        private static MemorySegment mask(long n, double density, Context context) {
             MemorySegment mask = context.arena().allocate(Math.max(1, (n + 63) >>> 6) * 8L, 8);
             new CounterRandom(context.seed(), context.stream()).fillBelow(CounterRandom.threshold(density), mask, n);
-            MergeSupport.keepBits(delta, mask);
+            return mask;
         }
     }
 

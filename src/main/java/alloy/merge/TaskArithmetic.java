@@ -95,25 +95,31 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
         int m = models.size();
         float[] w = new float[m], scale = new float[m];
         MemorySegment[] kept = new MemorySegment[m];
-        FloatTensor delta = FloatTensor.allocate(arena, base.shape());
+        FloatTensor delta = election == Consensus.NONE ? FloatTensor.allocate(arena, base.shape()) : null;
         for (int i = 0; i < m; i++) {
             MergeInput in = models.get(i);
             w[i] = (float) perModel(task, this, in, "weight");
             double density = perModel(task, this, in, "density");
-            kernels.sub(in.tensor(), base, delta);
             boolean thins = !(sparsifier instanceof Sparsifier.None) && density < 1;
-            double before = thins && rescale ? kernels.sumAbs(delta) : 0;
-            sparsifier.apply(delta, density, in.params(), new Sparsifier.Context(task.tensorName(), in.model(), task.seed(), i, arena));
-            scale[i] = 1f;
-            if (thins && rescale) {
-                double after = kernels.sumAbs(delta);
-                if (before >= RESCALE_EPS && after >= RESCALE_EPS) scale[i] = (float) (before / after);
+            var context = new Sparsifier.Context(task.tensorName(), in.model(), task.seed(), i, arena);
+            double before = 0, after = 0;
+            if (election == Consensus.NONE) {
+                kernels.sub(in.tensor(), base, delta);
+                before = thins && rescale ? kernels.sumAbs(delta) : 0;
+                sparsifier.apply(delta, density, in.params(), context);
+                after = thins && rescale ? kernels.sumAbs(delta) : 0;
+            } else if (thins) {
+                // the vote re-derives each delta from the inputs: only the kept set and the norms are needed here
+                Sparsifier.Kept k = sparsifier.keep(in.tensor(), base, density, in.params(), context, kernels, rescale);
+                kept[i] = k.bits();
+                before = k.before();
+                after = k.after();
             }
+            scale[i] = 1f;
+            if (thins && rescale && before >= RESCALE_EPS && after >= RESCALE_EPS) scale[i] = (float) (before / after);
             if (election == Consensus.NONE) {
                 if (scale[i] != 1f) kernels.scale(delta, scale[i]);
                 kernels.axpy(w[i], delta, out);
-            } else {
-                kept[i] = thins ? nonZeroBits(delta, arena) : null;
             }
         }
 

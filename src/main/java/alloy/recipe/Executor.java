@@ -11,6 +11,7 @@ import alloy.tensor.Codec;
 import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
 import alloy.tensor.Kernels;
+import alloy.tensor.ScratchArena;
 import alloy.tensor.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,8 +27,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs a {@link Plan}: one tensor at a time per worker, each in a confined Arena that is closed as soon as
- * the tensor is written, so native memory stays at a few tensors whatever the model size. Output goes to a
+ * Runs a {@link Plan}: one tensor at a time per worker, each worker with a {@link ScratchArena} whose memory
+ * is recycled as soon as a tensor is written, so native memory stays at a few tensors whatever the model
+ * size and large tensors do not fault their working memory in from the kernel again and again. Output goes to a
  * {@link CheckpointWriter} (disk) or a {@link MemoryCheckpoint} (evaluation without a disk round trip).
  */
 public final class Executor {
@@ -56,15 +58,13 @@ public final class Executor {
 
     /** Merges into {@code writer} (a safetensors layout from {@link #entries}, or an ONNX template); the caller commits. */
     public void toWriter(TensorSink writer, Listener listener) {
-        run(step -> {
+        run((step, arena) -> {
             if (step.kind() == Plan.Kind.COPY) {
                 Plan.Source s = step.sources().get(0);
                 writer.writeRaw(step.name(), inputs.get(s.model()).raw(s.tensor()));
                 return;
             }
-            try (Arena arena = Arena.ofConfined()) {
-                writer.write(step.name(), merge(step, arena));
-            }
+            writer.write(step.name(), merge(step, arena));
         }, listener);
     }
 
@@ -73,14 +73,12 @@ public final class Executor {
         Optional<java.nio.file.Path> dir = inputs.get(referenceModel()).modelDirectory();
         MemoryCheckpoint out = new MemoryCheckpoint(label, dir);
         try {
-            run(step -> {
+            run((step, arena) -> {
                 if (step.kind() == Plan.Kind.COPY) return; // integer buffers play no part in evaluation
-                try (Arena arena = Arena.ofConfined()) {
-                    FloatTensor merged = merge(step, arena);
-                    FloatTensor kept = FloatTensor.allocate(out.arena(), step.shape());
-                    roundTrip(merged, step.dtype(), kept, arena);
-                    out.put(step.name(), kept);
-                }
+                FloatTensor merged = merge(step, arena);
+                FloatTensor kept = FloatTensor.allocate(out.arena(), step.shape());
+                roundTrip(merged, step.dtype(), kept, arena);
+                out.put(step.name(), kept);
             }, listener);
         } catch (RuntimeException e) {
             out.close();
@@ -99,13 +97,33 @@ public final class Executor {
         return r.baseModel().orElseGet(() -> r.models().isEmpty() ? r.slices().get(0).sources().get(0).model() : r.models().get(0).model());
     }
 
-    private interface StepRunner { void run(Plan.Step step); }
+    /** One step's work; {@code arena} is the worker's scratch, recycled when the step returns. */
+    private interface StepRunner { void run(Plan.Step step, Arena arena); }
 
     private void run(StepRunner runner, Listener listener) {
+        List<ScratchArena> scratches = new ArrayList<>();
+        ThreadLocal<ScratchArena> scratch = ThreadLocal.withInitial(() -> {
+            ScratchArena a = new ScratchArena();
+            synchronized (scratches) { scratches.add(a); }
+            return a;
+        });
+        StepRunner recycling = (step, unused) -> {
+            try (ScratchArena arena = scratch.get()) {
+                runner.run(step, arena);
+            }
+        };
+        try {
+            runSteps(recycling, listener);
+        } finally {
+            synchronized (scratches) { scratches.forEach(ScratchArena::release); }
+        }
+    }
+
+    private void runSteps(StepRunner runner, Listener listener) {
         List<Plan.Step> steps = plan.steps();
         if (threads == 1) {
             for (Plan.Step s : steps) {
-                runner.run(s);
+                runner.run(s, null);
                 listener.tensorDone(s);
             }
             return;
@@ -118,11 +136,14 @@ public final class Executor {
         });
         try {
             List<Future<?>> futures = new ArrayList<>();
-            for (Plan.Step s : steps) {
+            // largest first (LPT): a big embedding or lm_head left for last would run alone on one worker
+            List<Plan.Step> bySize = new ArrayList<>(steps);
+            bySize.sort(java.util.Comparator.comparingLong((Plan.Step s) -> s.shape().numel()).reversed());
+            for (Plan.Step s : bySize) {
                 futures.add(pool.submit(() -> {
                     if (failed.get()) return;
                     try {
-                        runner.run(s);
+                        runner.run(s, null);
                         listener.tensorDone(s);
                     } catch (RuntimeException e) {
                         failed.set(true);
@@ -143,6 +164,12 @@ public final class Executor {
             }
         } finally {
             pool.shutdownNow();
+            // a worker may still be inside a tensor after a failure elsewhere: its scratch is freed only after it stops
+            try {
+                pool.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -167,7 +194,7 @@ public final class Executor {
 
     private FloatTensor read(Plan.Source s, Shape shape, Arena arena) {
         Checkpoint c = inputs.get(s.model());
-        FloatTensor t = c.read(s.tensor(), arena);
+        FloatTensor t = c.view(s.tensor(), arena);   // F32 inputs are read in place, read-only
         if (!t.shape().equals(shape)) t = commonSubmatrix(t, shape, arena);
         long bad = kernels.firstNonFinite(t);
         if (bad >= 0) {

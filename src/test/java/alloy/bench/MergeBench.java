@@ -45,6 +45,8 @@ public final class MergeBench {
                 + t2 + "\n    parameters: {weight: 0.6, density: 0.5}\ndtype: float32\n");
         recipes.put("dare_ties", "merge_method: dare_ties\nbase_model: " + base + "\nmodels:\n  - model: " + t1 + "\n    parameters: {weight: 0.6, density: 0.5}\n  - model: "
                 + t2 + "\n    parameters: {weight: 0.6, density: 0.5}\ndtype: float32\n");
+        String only = System.getProperty("alloy.bench.methods", "");   // e.g. ties,dare_ties
+        if (!only.isBlank()) recipes.keySet().retainAll(List.of(only.split(",")));
         int threads = Runtime.getRuntime().availableProcessors();
         System.out.printf(Locale.ROOT, "inputs: 3 x %d MiB F32 checkpoints, %d threads, best of %d%n", mib, threads, repeats);
         System.out.printf(Locale.ROOT, "%-10s %10s %10s %8s%n", "method", "merge s", "floor s", "ratio");
@@ -53,11 +55,13 @@ public final class MergeBench {
             double best = Double.MAX_VALUE, floor = Double.MAX_VALUE;
             for (int i = 0; i <= repeats; i++) {
                 Path out = work.resolve("out-" + e.getKey());
+                settle();
                 long t0 = System.nanoTime();
                 try (MergeRun run = MergeRun.prepare(r)) {
                     run.toDisk(out, 5L << 30, true, new MergeRun.Options(42, threads, Kernels.fast()), s -> {});
                 }
                 double m = (System.nanoTime() - t0) / 1e9;
+                settle();
                 double f = ioFloor(r, work.resolve("floor-" + e.getKey()));
                 if (i > 0) { // the first round warms the page cache and the JIT
                     best = Math.min(best, m);
@@ -66,6 +70,15 @@ public final class MergeBench {
             }
             System.out.printf(Locale.ROOT, "%-10s %10.2f %10.2f %8.2f%n", e.getKey(), best, floor, best / floor);
         }
+    }
+
+    /**
+     * Flushes dirty pages (untimed) so that each timed section starts from the same state: otherwise the
+     * writeback of the previous run's gigabyte competes with the next one for the two cores, and whichever
+     * runs later pays for it.
+     */
+    static void settle() throws Exception {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
     }
 
     /** Reads every input byte once (summing longs so the reads cannot be skipped) and writes an output of the merge's size. */

@@ -26,6 +26,40 @@ class SparsifierTest {
         return Fixture.of("dare_linear").base(base).model("a", Map.of("weight", 1.0, "density", density), x).seed(seed);
     }
 
+    /**
+     * The kept set and norms that the sign election reads ({@link Sparsifier#keep}) agree with thinning the
+     * materialised delta ({@link Sparsifier#apply}): DARE's override never writes the delta, magnitude takes
+     * the default; fast and reference kernels alike.
+     */
+    @Test
+    void keepAgreesWithApply() {
+        int n = 64 * 50 + 13;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            alloy.tensor.FloatTensor b = alloy.tensor.FloatTensor.allocate(a, alloy.tensor.Shape.of(n)), x = alloy.tensor.FloatTensor.allocate(a, alloy.tensor.Shape.of(n));
+            for (int i = 0; i < n; i++) {
+                b.set(i, (float) r.nextGaussian());
+                x.set(i, i % 17 == 0 ? b.get(i) : b.get(i) + (float) (0.1 * r.nextGaussian()));   // some deltas exactly 0
+            }
+            for (Sparsifier s : new Sparsifier[] {new Sparsifier.Bernoulli(), new Sparsifier.Magnitude()}) {
+                for (alloy.tensor.Kernels kernels : new alloy.tensor.Kernels[] {alloy.tensor.Kernels.fast(), alloy.tensor.Kernels.reference()}) {
+                    var context = new Sparsifier.Context("t", "m", 99, 1, a);
+                    Sparsifier.Kept k = s.keep(x, b, 0.4, Params.EMPTY, context, kernels, true);
+                    alloy.tensor.FloatTensor delta = alloy.tensor.FloatTensor.allocate(a, alloy.tensor.Shape.of(n));
+                    kernels.sub(x, b, delta);
+                    double before = kernels.sumAbs(delta);
+                    s.apply(delta, 0.4, Params.EMPTY, context);
+                    for (int i = 0; i < n; i++) {
+                        if (delta.get(i) != 0f) assertTrue(MergeSupport.bit(k.bits(), i), s.name() + ": kept entry " + i + " has no bit");
+                        else if (MergeSupport.bit(k.bits(), i)) assertEquals(b.get(i), x.get(i), s.name() + ": bit " + i + " set on a dropped entry");
+                    }
+                    assertEquals(before, k.before(), 1e-9 * before, s.name());
+                    assertEquals(kernels.sumAbs(delta), k.after(), 1e-9 * before, s.name());
+                }
+            }
+        }
+    }
+
     @Test
     void dareKeepsTheRequestedDensity() {
         int n = 100_000;
