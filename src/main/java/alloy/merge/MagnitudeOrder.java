@@ -37,6 +37,22 @@ interface MagnitudeOrder {
      */
     void keepBand(FloatTensor x, Cut lower, Cut upper);
 
+    /**
+     * One bit per element (word i / 64, bit i % 64), set for the elements that {@link #keepBand} would
+     * keep, computed without writing {@code x}: the kept set that a sign election reads.
+     */
+    MemorySegment bandBits(FloatTensor x, Cut lower, Cut upper, Arena arena);
+
+    /** The plain element-by-element form of {@link #bandBits}, shared by both twins for their tails. */
+    static void bandBitsScalar(MemorySegment s, long from, long to, Scan outer, Scan inner, MemorySegment bits) {
+        for (long i = from; i < to; i++) {
+            int b = magnitudeBits(s, i);
+            long keep = outer.member(b) & (1 ^ inner.member(b));   // both scans see every element, in order
+            long w = bits.getAtIndex(ValueLayout.JAVA_LONG, i >>> 6);
+            bits.setAtIndex(ValueLayout.JAVA_LONG, i >>> 6, w | keep << (i & 63));
+        }
+    }
+
     /** A reusable sorter for fibres of up to {@code maxLength} elements, its scratch allocated in {@code arena}. */
     FiberSorter sorter(Arena arena, int maxLength);
 

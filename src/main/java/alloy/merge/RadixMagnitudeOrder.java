@@ -79,6 +79,37 @@ final class RadixMagnitudeOrder implements MagnitudeOrder {
         }
     }
 
+    /** As {@link #keepBand}: whole vectors by compares, a vector holding a cut's exact bits through the scans. */
+    @Override public MemorySegment bandBits(FloatTensor x, Cut lower, Cut upper, Arena arena) {
+        long n = x.size(), words = n >>> 6;
+        MemorySegment bits = arena.allocate(Math.max(1, (n + 63) >>> 6) * 8L, 8);
+        Scan outer = upper.scan(), inner = lower.scan();
+        MemorySegment s = x.data();
+        int lanes = I.length();
+        if (64 % lanes != 0) {
+            MagnitudeOrder.bandBitsScalar(s, 0, n, outer, inner, bits);
+            return bits;
+        }
+        for (long w = 0; w < words; w++) {
+            long word = 0;
+            for (int b = 0; b < 64; b += lanes) {
+                long i = (w << 6) + b;
+                IntVector m = IntVector.fromMemorySegment(I, s, i * 4, ByteOrder.LITTLE_ENDIAN).and(0x7FFFFFFF);
+                if (m.compare(VectorOperators.EQ, upper.bits()).or(m.compare(VectorOperators.EQ, lower.bits())).anyTrue()) {
+                    for (int j = 0; j < lanes; j++) {
+                        int e = MagnitudeOrder.magnitudeBits(s, i + j);
+                        word |= (long) (outer.member(e) & (1 ^ inner.member(e))) << (b + j);
+                    }
+                } else {
+                    word |= m.compare(VectorOperators.GT, upper.bits()).andNot(m.compare(VectorOperators.GT, lower.bits())).toLong() << b;
+                }
+            }
+            bits.setAtIndex(ValueLayout.JAVA_LONG, w, word);
+        }
+        MagnitudeOrder.bandBitsScalar(s, words << 6, n, outer, inner, bits);
+        return bits;
+    }
+
     @Override public FiberSorter sorter(Arena arena, int maxLength) { return new Sorter(arena, maxLength); }
 
     private static final class Sorter implements FiberSorter {

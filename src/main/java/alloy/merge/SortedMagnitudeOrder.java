@@ -38,6 +38,12 @@ final class SortedMagnitudeOrder implements MagnitudeOrder {
         }
     }
 
+    @Override public MemorySegment bandBits(FloatTensor x, Cut lower, Cut upper, Arena arena) {
+        MemorySegment bits = arena.allocate(Math.max(1, (x.size() + 63) >>> 6) * 8L, 8);
+        MagnitudeOrder.bandBitsScalar(x.data(), 0, x.size(), upper.scan(), lower.scan(), bits);
+        return bits;
+    }
+
     @Override public FiberSorter sorter(Arena arena, int maxLength) {
         MemorySegment out = arena.allocate(Math.max(1, maxLength) * 4L, 4);
         return (x, start, stride, length) -> {

@@ -93,10 +93,18 @@ public sealed interface Sparsifier {
         @Override public void apply(FloatTensor delta, double density, Params params, Context context) {
             checkDensity(density, context);
             if (density >= 1) return;
-            long k = (long) (density * delta.size());   // Python's int(density * numel): truncation
             MagnitudeOrder order = MagnitudeOrder.fast();
-            order.keepBand(delta, MagnitudeOrder.Cut.NONE, order.top(delta, k));
+            order.keepBand(delta, MagnitudeOrder.Cut.NONE, order.top(delta, keptCount(delta.size(), density)));
         }
+
+        @Override public Kept keep(FloatTensor x, FloatTensor base, double density, Params params, Context context, Kernels kernels, boolean norms) {
+            checkDensity(density, context);
+            if (density >= 1) return Sparsifier.super.keep(x, base, density, params, context, kernels, norms);
+            return banded(x, base, context, kernels, norms, (delta, order) ->
+                    new MagnitudeOrder.Cut[] {MagnitudeOrder.Cut.NONE, order.top(delta, keptCount(delta.size(), density))});
+        }
+
+        private static long keptCount(long n, double density) { return (long) (density * n); }   // Python's int(density * numel)
     }
 
     /**
@@ -151,11 +159,25 @@ public sealed interface Sparsifier {
             if (density >= 1) return;
             double gamma = context.param(params, "gamma");
             if (!(gamma >= 0 && gamma <= 1)) throw context.fail("gamma must lie in [0, 1], got " + gamma);
+            MagnitudeOrder order = MagnitudeOrder.fast();
+            MagnitudeOrder.Cut[] band = band(delta, density, gamma, order);
+            order.keepBand(delta, band[0], band[1]);
+        }
+
+        @Override public Kept keep(FloatTensor x, FloatTensor base, double density, Params params, Context context, Kernels kernels, boolean norms) {
+            checkDensity(density, context);
+            if (density >= 1) return Sparsifier.super.keep(x, base, density, params, context, kernels, norms);
+            double gamma = context.param(params, "gamma");
+            if (!(gamma >= 0 && gamma <= 1)) throw context.fail("gamma must lie in [0, 1], got " + gamma);
+            return banded(x, base, context, kernels, norms, (delta, order) -> band(delta, density, gamma, order));
+        }
+
+        /** {outliers dropped from the top, outliers plus kept}: the band between them survives. */
+        private static MagnitudeOrder.Cut[] band(FloatTensor delta, double density, double gamma, MagnitudeOrder order) {
             long n = delta.size();
             long keep = (long) (density * n);
             long top = Math.min((long) (gamma * n), n - keep);
-            MagnitudeOrder order = MagnitudeOrder.fast();
-            order.keepBand(delta, order.top(delta, top), order.top(delta, top + keep));
+            return new MagnitudeOrder.Cut[] {order.top(delta, top), order.top(delta, top + keep)};
         }
     }
 
@@ -201,6 +223,22 @@ public sealed interface Sparsifier {
                 }
             }
         }
+    }
+
+    /**
+     * The kept set of a magnitude band of {@code x - base} as bits, with no pass that writes the delta
+     * back: {@code cuts} gives {lower, upper} for the delta.
+     */
+    private static Kept banded(FloatTensor x, FloatTensor base, Context context, Kernels kernels, boolean norms,
+                               java.util.function.BiFunction<FloatTensor, MagnitudeOrder, MagnitudeOrder.Cut[]> cuts) {
+        FloatTensor delta = FloatTensor.allocate(context.arena(), base.shape());
+        kernels.sub(x, base, delta);
+        MagnitudeOrder order = MagnitudeOrder.fast();
+        MagnitudeOrder.Cut[] band = cuts.apply(delta, order);
+        MemorySegment bits = order.bandBits(delta, band[0], band[1], context.arena());
+        if (!norms) return new Kept(bits, 0, 0);
+        double[] sums = kernels == Kernels.reference() ? MergeSupport.maskedAbsSumsScalar(x, base, bits) : MergeSupport.maskedAbsSums(x, base, bits);
+        return new Kept(bits, sums[0], sums[1]);
     }
 
     private static void checkDensity(double density, Context context) {

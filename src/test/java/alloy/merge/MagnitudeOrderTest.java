@@ -105,9 +105,13 @@ class MagnitudeOrderTest {
                 fast.keepBand(f, fast.top(x, band[0]), fast.top(x, band[1]));
                 ref.keepBand(r, ref.top(x, band[0]), ref.top(x, band[1]));
                 assertArrayEquals(r.toArray(), f.toArray(), "band " + java.util.Arrays.toString(band));
+                MemorySegment fastBits = fast.bandBits(x, fast.top(x, band[0]), fast.top(x, band[1]), a);
+                MemorySegment refBits = ref.bandBits(x, ref.top(x, band[0]), ref.top(x, band[1]), a);
                 for (int i = 0; i < n; i++) {
                     boolean in = rank[i] >= band[0] && rank[i] < band[1];
                     assertEquals(Float.floatToRawIntBits(in ? x.get(i) : 0f), Float.floatToRawIntBits(f.get(i)), "element " + i);
+                    assertEquals(in, MergeSupport.bit(fastBits, i), "bit " + i + " of band " + java.util.Arrays.toString(band));
+                    assertEquals(in, MergeSupport.bit(refBits, i), "reference bit " + i);
                 }
             }
         }

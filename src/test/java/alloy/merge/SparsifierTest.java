@@ -41,14 +41,15 @@ class SparsifierTest {
                 b.set(i, (float) r.nextGaussian());
                 x.set(i, i % 17 == 0 ? b.get(i) : b.get(i) + (float) (0.1 * r.nextGaussian()));   // some deltas exactly 0
             }
-            for (Sparsifier s : new Sparsifier[] {new Sparsifier.Bernoulli(), new Sparsifier.Magnitude()}) {
+            Params gamma = new Params(Map.of("gamma", 0.05));
+            for (Sparsifier s : new Sparsifier[] {new Sparsifier.Bernoulli(), new Sparsifier.Magnitude(), new Sparsifier.MagnitudeOutliers()}) {
                 for (alloy.tensor.Kernels kernels : new alloy.tensor.Kernels[] {alloy.tensor.Kernels.fast(), alloy.tensor.Kernels.reference()}) {
                     var context = new Sparsifier.Context("t", "m", 99, 1, a);
-                    Sparsifier.Kept k = s.keep(x, b, 0.4, Params.EMPTY, context, kernels, true);
+                    Sparsifier.Kept k = s.keep(x, b, 0.4, gamma, context, kernels, true);
                     alloy.tensor.FloatTensor delta = alloy.tensor.FloatTensor.allocate(a, alloy.tensor.Shape.of(n));
                     kernels.sub(x, b, delta);
                     double before = kernels.sumAbs(delta);
-                    s.apply(delta, 0.4, Params.EMPTY, context);
+                    s.apply(delta, 0.4, gamma, context);
                     for (int i = 0; i < n; i++) {
                         if (delta.get(i) != 0f) assertTrue(MergeSupport.bit(k.bits(), i), s.name() + ": kept entry " + i + " has no bit");
                         else if (MergeSupport.bit(k.bits(), i)) assertEquals(b.get(i), x.get(i), s.name() + ": bit " + i + " set on a dropped entry");
