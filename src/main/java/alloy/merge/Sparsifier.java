@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * How one task vector (a fine-tune minus the base, one tensor) is thinned before the TIES-family merge:
@@ -31,11 +32,12 @@ public sealed interface Sparsifier {
      * What a sign election needs of the thinned task vector {@code x - base}: one bit per element that
      * survives (an entry whose delta is 0 may read either way: it never agrees with an elected sign) and,
      * when {@code norms}, its L1 norm before and after thinning, for rescale. The default materialises the
-     * delta and thins it with {@link #apply}; a variant whose kept set does not depend on the values
-     * overrides it and never writes the delta.
+     * delta in {@code scratch} (a buffer of base's shape, shared by the models of one tensor) and thins it
+     * with {@link #apply}; a variant whose kept set does not depend on the values never asks for it.
      */
-    default Kept keep(FloatTensor x, FloatTensor base, double density, Params params, Context context, Kernels kernels, boolean norms) {
-        FloatTensor delta = FloatTensor.allocate(context.arena(), base.shape());
+    default Kept keep(FloatTensor x, FloatTensor base, Supplier<FloatTensor> scratch, double density, Params params,
+                      Context context, Kernels kernels, boolean norms) {
+        FloatTensor delta = scratch.get();
         kernels.sub(x, base, delta);
         double before = norms ? kernels.sumAbs(delta) : 0;
         apply(delta, density, params, context);
@@ -97,10 +99,11 @@ public sealed interface Sparsifier {
             order.keepBand(delta, MagnitudeOrder.Cut.NONE, order.top(delta, keptCount(delta.size(), density)));
         }
 
-        @Override public Kept keep(FloatTensor x, FloatTensor base, double density, Params params, Context context, Kernels kernels, boolean norms) {
+        @Override public Kept keep(FloatTensor x, FloatTensor base, Supplier<FloatTensor> scratch, double density, Params params,
+                                   Context context, Kernels kernels, boolean norms) {
             checkDensity(density, context);
-            if (density >= 1) return Sparsifier.super.keep(x, base, density, params, context, kernels, norms);
-            return banded(x, base, context, kernels, norms, (delta, order) ->
+            if (density >= 1) return Sparsifier.super.keep(x, base, scratch, density, params, context, kernels, norms);
+            return banded(x, base, scratch.get(), context, kernels, norms, (delta, order) ->
                     new MagnitudeOrder.Cut[] {MagnitudeOrder.Cut.NONE, order.top(delta, keptCount(delta.size(), density))});
         }
 
@@ -123,9 +126,10 @@ public sealed interface Sparsifier {
         }
 
         /** The same mask as {@link #apply} keeps, with no delta written: the inputs are read once, for the norms. */
-        @Override public Kept keep(FloatTensor x, FloatTensor base, double density, Params params, Context context, Kernels kernels, boolean norms) {
+        @Override public Kept keep(FloatTensor x, FloatTensor base, Supplier<FloatTensor> scratch, double density, Params params,
+                                   Context context, Kernels kernels, boolean norms) {
             checkDensity(density, context);
-            if (density >= 1) return Sparsifier.super.keep(x, base, density, params, context, kernels, norms);
+            if (density >= 1) return Sparsifier.super.keep(x, base, scratch, density, params, context, kernels, norms);
             MemorySegment mask = mask(x.size(), density, context);
             if (!norms) return new Kept(mask, 0, 0);
             double[] sums = kernels == Kernels.reference() ? MergeSupport.maskedAbsSumsScalar(x, base, mask) : MergeSupport.maskedAbsSums(x, base, mask);
@@ -164,12 +168,13 @@ public sealed interface Sparsifier {
             order.keepBand(delta, band[0], band[1]);
         }
 
-        @Override public Kept keep(FloatTensor x, FloatTensor base, double density, Params params, Context context, Kernels kernels, boolean norms) {
+        @Override public Kept keep(FloatTensor x, FloatTensor base, Supplier<FloatTensor> scratch, double density, Params params,
+                                   Context context, Kernels kernels, boolean norms) {
             checkDensity(density, context);
-            if (density >= 1) return Sparsifier.super.keep(x, base, density, params, context, kernels, norms);
+            if (density >= 1) return Sparsifier.super.keep(x, base, scratch, density, params, context, kernels, norms);
             double gamma = context.param(params, "gamma");
             if (!(gamma >= 0 && gamma <= 1)) throw context.fail("gamma must lie in [0, 1], got " + gamma);
-            return banded(x, base, context, kernels, norms, (delta, order) -> band(delta, density, gamma, order));
+            return banded(x, base, scratch.get(), context, kernels, norms, (delta, order) -> band(delta, density, gamma, order));
         }
 
         /** {outliers dropped from the top, outliers plus kept}: the band between them survives. */
@@ -229,9 +234,8 @@ public sealed interface Sparsifier {
      * The kept set of a magnitude band of {@code x - base} as bits, with no pass that writes the delta
      * back: {@code cuts} gives {lower, upper} for the delta.
      */
-    private static Kept banded(FloatTensor x, FloatTensor base, Context context, Kernels kernels, boolean norms,
+    private static Kept banded(FloatTensor x, FloatTensor base, FloatTensor delta, Context context, Kernels kernels, boolean norms,
                                java.util.function.BiFunction<FloatTensor, MagnitudeOrder, MagnitudeOrder.Cut[]> cuts) {
-        FloatTensor delta = FloatTensor.allocate(context.arena(), base.shape());
         kernels.sub(x, base, delta);
         MagnitudeOrder order = MagnitudeOrder.fast();
         MagnitudeOrder.Cut[] band = cuts.apply(delta, order);

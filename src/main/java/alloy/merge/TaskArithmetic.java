@@ -95,7 +95,9 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
         int m = models.size();
         float[] w = new float[m], scale = new float[m];
         MemorySegment[] kept = new MemorySegment[m];
-        FloatTensor delta = election == Consensus.NONE ? FloatTensor.allocate(arena, base.shape()) : null;
+        FloatTensor[] shared = new FloatTensor[1];   // one delta buffer for all models, made only when something needs it
+        java.util.function.Supplier<FloatTensor> scratch = () -> shared[0] != null ? shared[0] : (shared[0] = FloatTensor.allocate(arena, base.shape()));
+        FloatTensor delta = election == Consensus.NONE ? scratch.get() : null;
         for (int i = 0; i < m; i++) {
             MergeInput in = models.get(i);
             w[i] = (float) perModel(task, this, in, "weight");
@@ -110,7 +112,7 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
                 after = thins && rescale ? kernels.sumAbs(delta) : 0;
             } else if (thins) {
                 // the vote re-derives each delta from the inputs: only the kept set and the norms are needed here
-                Sparsifier.Kept k = sparsifier.keep(in.tensor(), base, density, in.params(), context, kernels, rescale);
+                Sparsifier.Kept k = sparsifier.keep(in.tensor(), base, scratch, density, in.params(), context, kernels, rescale);
                 kept[i] = k.bits();
                 before = k.before();
                 after = k.after();

@@ -12,6 +12,7 @@ import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
 import alloy.tensor.Kernels;
 import alloy.tensor.ScratchArena;
+import alloy.tensor.ScratchPool;
 import alloy.tensor.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,8 +28,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs a {@link Plan}: one tensor at a time per worker, each worker with a {@link ScratchArena} whose memory
- * is recycled as soon as a tensor is written, so native memory stays at a few tensors whatever the model
+ * Runs a {@link Plan}: one tensor at a time per worker, each worker with a {@link ScratchArena} (from the
+ * process's {@link ScratchPool}) whose memory is recycled as soon as a tensor is written, so native memory stays at a few tensors whatever the model
  * size and large tensors do not fault their working memory in from the kernel again and again. Output goes to a
  * {@link CheckpointWriter} (disk) or a {@link MemoryCheckpoint} (evaluation without a disk round trip).
  */
@@ -103,7 +104,7 @@ public final class Executor {
     private void run(StepRunner runner, Listener listener) {
         List<ScratchArena> scratches = new ArrayList<>();
         ThreadLocal<ScratchArena> scratch = ThreadLocal.withInitial(() -> {
-            ScratchArena a = new ScratchArena();
+            ScratchArena a = ScratchPool.take();
             synchronized (scratches) { scratches.add(a); }
             return a;
         });
@@ -115,7 +116,7 @@ public final class Executor {
         try {
             runSteps(recycling, listener);
         } finally {
-            synchronized (scratches) { scratches.forEach(ScratchArena::release); }
+            synchronized (scratches) { scratches.forEach(ScratchPool::give); }
         }
     }
 

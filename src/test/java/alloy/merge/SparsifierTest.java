@@ -45,7 +45,7 @@ class SparsifierTest {
             for (Sparsifier s : new Sparsifier[] {new Sparsifier.Bernoulli(), new Sparsifier.Magnitude(), new Sparsifier.MagnitudeOutliers()}) {
                 for (alloy.tensor.Kernels kernels : new alloy.tensor.Kernels[] {alloy.tensor.Kernels.fast(), alloy.tensor.Kernels.reference()}) {
                     var context = new Sparsifier.Context("t", "m", 99, 1, a);
-                    Sparsifier.Kept k = s.keep(x, b, 0.4, gamma, context, kernels, true);
+                    Sparsifier.Kept k = s.keep(x, b, () -> alloy.tensor.FloatTensor.allocate(a, alloy.tensor.Shape.of(n)), 0.4, gamma, context, kernels, true);
                     alloy.tensor.FloatTensor delta = alloy.tensor.FloatTensor.allocate(a, alloy.tensor.Shape.of(n));
                     kernels.sub(x, b, delta);
                     double before = kernels.sumAbs(delta);
