@@ -83,20 +83,23 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
         FloatTensor base = requireBase(task, this);
         List<MergeInput> models = task.nonBase();
         checkShapes(task, this, base.shape(), models);
-        FloatTensor out = FloatTensor.allocate(arena, base.shape());
         if (models.isEmpty()) {
-            MemorySegment.copy(base.data(), 0, out.data(), 0, base.data().byteSize());
-            return out;
+            FloatTensor copy = FloatTensor.uninitialized(arena, base.shape());
+            MemorySegment.copy(base.data(), 0, copy.data(), 0, base.data().byteSize());
+            return copy;
         }
         boolean normalize = flag(task, this, "normalize"), rescale = flag(task, this, "rescale");
         double lambda = global(task, this, "lambda");
         Consensus election = consensusFor(task);
+        // without an election the deltas accumulate into a zeroed result; the vote writes every element
+        FloatTensor out = election == Consensus.NONE ? FloatTensor.allocate(arena, base.shape()) : FloatTensor.uninitialized(arena, base.shape());
 
         int m = models.size();
         float[] w = new float[m], scale = new float[m];
         MemorySegment[] kept = new MemorySegment[m];
         FloatTensor[] shared = new FloatTensor[1];   // one delta buffer for all models, made only when something needs it
-        java.util.function.Supplier<FloatTensor> scratch = () -> shared[0] != null ? shared[0] : (shared[0] = FloatTensor.allocate(arena, base.shape()));
+        // every user overwrites the whole delta (kernels.sub) before reading it
+        java.util.function.Supplier<FloatTensor> scratch = () -> shared[0] != null ? shared[0] : (shared[0] = FloatTensor.uninitialized(arena, base.shape()));
         FloatTensor delta = election == Consensus.NONE ? scratch.get() : null;
         for (int i = 0; i < m; i++) {
             MergeInput in = models.get(i);

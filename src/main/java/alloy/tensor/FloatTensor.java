@@ -32,6 +32,16 @@ public final class FloatTensor {
         return new FloatTensor(shape, arena.allocate(shape.numel() * 4L, 64));
     }
 
+    /**
+     * A tensor owned by {@code arena} whose contents are unspecified, for a buffer that the caller
+     * overwrites in full before reading it: a {@link ScratchArena} skips the zero fill, any other arena
+     * zero-fills as {@link #allocate} does.
+     */
+    public static FloatTensor uninitialized(Arena arena, Shape shape) {
+        long bytes = shape.numel() * 4L;
+        return new FloatTensor(shape, arena instanceof ScratchArena s ? s.allocateUninitialized(bytes, 64) : arena.allocate(bytes, 64));
+    }
+
     /** A tensor holding {@code values}, owned by {@code arena}. */
     public static FloatTensor of(Arena arena, Shape shape, float... values) {
         if (values.length != shape.numel()) {

@@ -25,6 +25,15 @@ public final class ScratchArena implements Arena {
     private long used;      // bytes used in it
 
     @Override public MemorySegment allocate(long byteSize, long byteAlignment) {
+        MemorySegment s = slice(byteSize, byteAlignment);
+        s.fill((byte) 0);
+        return s;
+    }
+
+    /** As {@link #allocate}, without the zero fill: for buffers the caller overwrites in full before reading. */
+    public MemorySegment allocateUninitialized(long byteSize, long byteAlignment) { return slice(byteSize, byteAlignment); }
+
+    private MemorySegment slice(long byteSize, long byteAlignment) {
         if (byteSize < 0 || byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1) {
             throw new IllegalArgumentException("allocate " + byteSize + " bytes aligned to " + byteAlignment);
         }
@@ -34,9 +43,7 @@ public final class ScratchArena implements Arena {
             long start = (block.address() + used + byteAlignment - 1 & -byteAlignment) - block.address();
             if (start + byteSize <= block.byteSize()) {
                 used = start + byteSize;
-                MemorySegment s = block.asSlice(start, byteSize);
-                s.fill((byte) 0);
-                return s;
+                return block.asSlice(start, byteSize);
             }
         }
         MemorySegment block = owner.allocate(Math.max(byteSize, 1), Math.max(byteAlignment, 64));   // zero-filled by the JDK

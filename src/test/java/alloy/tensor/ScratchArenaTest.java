@@ -63,4 +63,21 @@ class ScratchArenaTest {
             a.release();
         }
     }
+
+    @Test
+    void uninitializedTensorsComeFromTheBlocksAndPlainArenasStillZero() {
+        ScratchArena a = new ScratchArena();
+        try (java.lang.foreign.Arena plain = java.lang.foreign.Arena.ofConfined()) {
+            FloatTensor first = FloatTensor.allocate(a, Shape.of(256));
+            first.data().fill((byte) 7);
+            a.close();
+            FloatTensor reused = FloatTensor.uninitialized(a, Shape.of(256));
+            assertEquals(first.data().address(), reused.data().address());
+            assertEquals(1024, reused.data().byteSize());
+            FloatTensor fromPlain = FloatTensor.uninitialized(plain, Shape.of(256));
+            for (long i = 0; i < 256; i++) assertEquals(0f, fromPlain.get(i));
+        } finally {
+            a.release();
+        }
+    }
 }
