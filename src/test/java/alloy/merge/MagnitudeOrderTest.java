@@ -44,20 +44,19 @@ class MagnitudeOrderTest {
         }
     }
 
-    /** From {@link RadixMagnitudeOrder#SAMPLED_FROM} elements on, the cut is bracketed from a sample first. */
+    /** A million elements: buckets of the first histogram hold many thousands, and one magnitude may fill all. */
     @Test
-    void sampledCutsOfLargeTensorsEqualTheReference() {
+    void cutsOfLargeTensorsEqualTheReference() {
         int n = (1 << 20) + 17;
         try (Arena a = Arena.ofConfined()) {
             FloatTensor gaussian = FloatTensor.allocate(a, Shape.of(n)), constant = FloatTensor.allocate(a, Shape.of(n));
             SplittableRandom r = new SplittableRandom(5);
             for (int i = 0; i < n; i++) {
                 gaussian.set(i, (float) (r.nextGaussian() * 0.01));
-                constant.set(i, i % 2 == 0 ? 0.5f : -0.5f);   // one magnitude: the bracket holds everything, the full passes decide
+                constant.set(i, i % 2 == 0 ? 0.5f : -0.5f);   // one magnitude: only the tie count decides
             }
-            FloatTensor tied = tied(a, n, 9);
-            for (FloatTensor x : new FloatTensor[] {gaussian, tied, constant}) {
-                for (long k : new long[] {1, 1000, n / 10, n / 2, n - n / 100, n - 1, n}) {
+            for (FloatTensor x : new FloatTensor[] {gaussian, constant}) {
+                for (long k : new long[] {1, n / 2, n - 1}) {
                     assertEquals(ref.top(x, k), fast.top(x, k), "k " + k);
                 }
             }
