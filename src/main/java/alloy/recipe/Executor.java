@@ -137,10 +137,7 @@ public final class Executor {
         });
         try {
             List<Future<?>> futures = new ArrayList<>();
-            // largest first (LPT): a big embedding or lm_head left for last would run alone on one worker
-            List<Plan.Step> bySize = new ArrayList<>(steps);
-            bySize.sort(java.util.Comparator.comparingLong((Plan.Step s) -> s.shape().numel()).reversed());
-            for (Plan.Step s : bySize) {
+            for (Plan.Step s : schedule(steps)) {
                 futures.add(pool.submit(() -> {
                     if (failed.get()) return;
                     try {
@@ -172,6 +169,23 @@ public final class Executor {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The order tensors are handed to the workers: smallest first until a quarter of the elements is done,
+     * then largest first. The JIT compiles the kernels on the small ones (a cold merge that meets a tensor of
+     * hundreds of MiB first spends seconds in interpreted Vector API code: 5.7-8.3 s against 3.7-4.1 s for
+     * three 1 GiB checkpoints), and the big embedding or lm_head is not left for last, alone on one worker.
+     */
+    static List<Plan.Step> schedule(List<Plan.Step> steps) {
+        List<Plan.Step> ascending = new ArrayList<>(steps);
+        ascending.sort(java.util.Comparator.comparingLong((Plan.Step s) -> s.shape().numel()));
+        long total = ascending.stream().mapToLong(s -> s.shape().numel()).sum(), warm = 0;
+        int split = 0;
+        while (split < ascending.size() && (warm += ascending.get(split).shape().numel()) <= total / 4) split++;
+        List<Plan.Step> order = new ArrayList<>(ascending.subList(0, split));
+        order.addAll(ascending.subList(split, ascending.size()).reversed());
+        return order;
     }
 
     /** Reads, checks and merges one planned tensor; the result lives in {@code arena}. */
