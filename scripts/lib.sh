@@ -22,13 +22,20 @@ alloy_find_jdk() {
   if [ "$best_v" -ge 24 ]; then export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"; fi
 }
 
+# Maven, quiet and in batch mode, its output on stderr without the colour codes that Debian's Maven 3.8
+# prints even when told not to; returns Maven's exit status.
+alloy_mvn() {
+  (cd "$ALLOY_ROOT" && mvn -q -B -Dstyle.color=never "$@" 2>&1) | sed -u 's/\x1b\[[0-9;]*m//g' >&2
+  return "${PIPESTATUS[0]}"
+}
+
 # Compiles when target/classes is missing or any source, resource or the pom is newer than the last build.
 alloy_build() {
   local stamp="$ALLOY_ROOT/target/classpath.txt"
   if [ ! -f "$stamp" ] || [ ! -d "$ALLOY_ROOT/target/classes/alloy" ] \
      || [ -n "$(find "$ALLOY_ROOT/src/main" "$ALLOY_ROOT/pom.xml" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     echo "alloy: building (first run downloads dependencies from Maven Central) ..." >&2
-    (cd "$ALLOY_ROOT" && mvn -q -B compile "$@") >&2 || { echo "alloy: build failed" >&2; return 1; }
+    alloy_mvn compile "$@" || { echo "alloy: build failed" >&2; return 1; }
     touch "$stamp"
   fi
 }
