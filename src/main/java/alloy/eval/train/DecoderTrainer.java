@@ -93,9 +93,20 @@ public final class DecoderTrainer {
                 double std = name.contains("o_proj") || name.contains("down_proj") ? residualStd : 0.02;
                 for (int i = 0; i < n; i++) v[i] = (float) (std * r.nextGaussian());
             }
-            arrays.put(name, manager.create(v, new Shape(dims)));
+            arrays.put(name, torchOwned(manager, v, new Shape(dims)));
         }
         return LlamaWeights.fromNamed(config, false, arrays::get);
+    }
+
+    /**
+     * {@code values} in storage that torch allocated (64-byte aligned). {@code NDManager.create(float[])}
+     * aliases a Java direct buffer whose alignment varies from run to run, and a BLAS may round a product
+     * differently at another alignment: parameters that live for the whole run must not depend on it.
+     */
+    private static NDArray torchOwned(NDManager manager, float[] values, Shape shape) {
+        try (NDArray aliased = manager.create(values, shape)) {
+            return aliased.duplicate();
+        }
     }
 
     /** A copy of {@code weights} in {@code manager} (an expert starts as a copy of the base). */
@@ -103,7 +114,7 @@ public final class DecoderTrainer {
         Map<String, NDArray> named = weights.named();
         boolean outputBias = weights.layers().getFirst().oBias() != null;
         Map<String, NDArray> copies = new LinkedHashMap<>();
-        for (var e : named.entrySet()) copies.put(e.getKey(), manager.create(e.getValue().toFloatArray(), e.getValue().getShape()));
+        for (var e : named.entrySet()) copies.put(e.getKey(), torchOwned(manager, e.getValue().toFloatArray(), e.getValue().getShape()));
         return LlamaWeights.fromNamed(config, outputBias, copies::get);
     }
 
