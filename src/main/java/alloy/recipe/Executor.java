@@ -174,7 +174,7 @@ public final class Executor {
     /**
      * The order tensors are handed to the workers: smallest first until a quarter of the elements is done,
      * then largest first. The JIT compiles the kernels on the small ones (a cold merge that meets a tensor of
-     * hundreds of MiB first spends seconds in interpreted Vector API code: 5.7-8.3 s against 3.7-4.1 s for
+     * hundreds of MiB first spends seconds in interpreted Vector API code: 5.7-8.3 s against 3.5-4.4 s for
      * three 1 GiB checkpoints), and the big embedding or lm_head is not left for last, alone on one worker.
      */
     static List<Plan.Step> schedule(List<Plan.Step> steps) {
