@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -235,7 +236,7 @@ public sealed interface Sparsifier {
      * back: {@code cuts} gives {lower, upper} for the delta.
      */
     private static Kept banded(FloatTensor x, FloatTensor base, FloatTensor delta, Context context, Kernels kernels, boolean norms,
-                               java.util.function.BiFunction<FloatTensor, MagnitudeOrder, MagnitudeOrder.Cut[]> cuts) {
+                               BiFunction<FloatTensor, MagnitudeOrder, MagnitudeOrder.Cut[]> cuts) {
         kernels.sub(x, base, delta);
         MagnitudeOrder order = MagnitudeOrder.fast();
         MagnitudeOrder.Cut[] band = cuts.apply(delta, order);

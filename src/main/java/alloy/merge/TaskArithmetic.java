@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Generalized task arithmetic: task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs, breadcrumbs_ties,
@@ -99,7 +100,7 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
         MemorySegment[] kept = new MemorySegment[m];
         FloatTensor[] shared = new FloatTensor[1];   // one delta buffer for all models, made only when something needs it
         // every user overwrites the whole delta (kernels.sub) before reading it
-        java.util.function.Supplier<FloatTensor> scratch = () -> shared[0] != null ? shared[0] : (shared[0] = FloatTensor.uninitialized(arena, base.shape()));
+        Supplier<FloatTensor> scratch = () -> shared[0] != null ? shared[0] : (shared[0] = FloatTensor.uninitialized(arena, base.shape()));
         FloatTensor delta = election == Consensus.NONE ? scratch.get() : null;
         for (int i = 0; i < m; i++) {
             MergeInput in = models.get(i);

@@ -18,6 +18,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -164,7 +166,7 @@ public final class Executor {
             pool.shutdownNow();
             // a worker may still be inside a tensor after a failure elsewhere: its scratch is freed only after it stops
             try {
-                pool.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES);
+                pool.awaitTermination(10, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -179,7 +181,7 @@ public final class Executor {
      */
     static List<Plan.Step> schedule(List<Plan.Step> steps) {
         List<Plan.Step> ascending = new ArrayList<>(steps);
-        ascending.sort(java.util.Comparator.comparingLong((Plan.Step s) -> s.shape().numel()));
+        ascending.sort(Comparator.comparingLong((Plan.Step s) -> s.shape().numel()));
         long total = ascending.stream().mapToLong(s -> s.shape().numel()).sum(), warm = 0;
         int split = 0;
         while (split < ascending.size() && (warm += ascending.get(split).shape().numel()) <= total / 4) split++;
