@@ -61,8 +61,7 @@ public interface Checkpoint extends AutoCloseable {
     default FloatTensor view(String name, Arena arena) {
         TensorInfo info = info(name);
         if (info.dtype() != DType.F32) return read(name, arena);
-        MemorySegment bytes = raw(name);
-        return new FloatTensor(info.shape(), bytes.isReadOnly() ? bytes : bytes.asReadOnly());
+        return new FloatTensor(info.shape(), raw(name).asReadOnly());
     }
 
     @Override void close();

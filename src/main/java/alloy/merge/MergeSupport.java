@@ -77,7 +77,7 @@ final class MergeSupport {
      */
     static MemorySegment nonZeroBits(FloatTensor x, Arena arena) {
         long n = x.size();
-        MemorySegment bits = arena.allocate(Math.max(1, (n + 63) >>> 6) * 8L, 8);
+        MemorySegment bits = bitWords(n, arena);
         int lanes = F.length();
         if (64 % lanes != 0) return scalarBits(x, bits, 0);
         MemorySegment s = x.data();
@@ -94,8 +94,11 @@ final class MergeSupport {
     }
 
     static MemorySegment nonZeroBitsScalar(FloatTensor x, Arena arena) {
-        return scalarBits(x, arena.allocate(Math.max(1, (x.size() + 63) >>> 6) * 8L, 8), 0);
+        return scalarBits(x, bitWords(x.size(), arena), 0);
     }
+
+    /** Zeroed words for one bit per element of an n-element tensor (word i / 64, bit i % 64). */
+    static MemorySegment bitWords(long n, Arena arena) { return arena.allocate(Math.max(1, (n + 63) >>> 6) * 8L, 8); }
 
     private static MemorySegment scalarBits(FloatTensor x, MemorySegment bits, long fromWord) {
         long n = x.size();
@@ -111,7 +114,6 @@ final class MergeSupport {
     /** 1 where magnitude bits are non-zero, else 0, without a branch (keep/drop patterns are random). */
     static int nonZero(int magnitudeBits) { return (magnitudeBits + 0x7FFFFFFF) >>> 31; }
 
-    /** {@code x} where {@code keep} is 1, +0 where it is 0, without a branch. */
     /**
      * Zeroes, in place, every element of {@code x} whose bit in {@code bits} is clear (a mask from
      * {@link #nonZeroBits} or {@link CounterRandom#fillBelow}). Whole 64-element words blend by Vector API
@@ -184,6 +186,7 @@ final class MergeSupport {
         for (long i = fromWord << 6, n = x.size(); i < n; i++) x.set(i, keepIf(x.get(i), bitOf(bits, i)));
     }
 
+    /** {@code x} where {@code keep} is 1, +0 where it is 0, without a branch. */
     static float keepIf(float x, int keep) { return Float.intBitsToFloat(Float.floatToRawIntBits(x) & -keep); }
 
     static boolean bit(MemorySegment bits, long i) { return bitOf(bits, i) != 0; }

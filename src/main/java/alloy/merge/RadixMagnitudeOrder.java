@@ -82,7 +82,7 @@ final class RadixMagnitudeOrder implements MagnitudeOrder {
     /** As {@link #keepBand}: whole vectors by compares, a vector holding a cut's exact bits through the scans. */
     @Override public MemorySegment bandBits(FloatTensor x, Cut lower, Cut upper, Arena arena) {
         long n = x.size(), words = n >>> 6;
-        MemorySegment bits = arena.allocate(Math.max(1, (n + 63) >>> 6) * 8L, 8);
+        MemorySegment bits = MergeSupport.bitWords(n, arena);
         Scan outer = upper.scan(), inner = lower.scan();
         MemorySegment s = x.data();
         int lanes = I.length();

@@ -39,7 +39,7 @@ final class SortedMagnitudeOrder implements MagnitudeOrder {
     }
 
     @Override public MemorySegment bandBits(FloatTensor x, Cut lower, Cut upper, Arena arena) {
-        MemorySegment bits = arena.allocate(Math.max(1, (x.size() + 63) >>> 6) * 8L, 8);
+        MemorySegment bits = MergeSupport.bitWords(x.size(), arena);
         MagnitudeOrder.bandBitsScalar(x.data(), 0, x.size(), upper.scan(), lower.scan(), bits);
         return bits;
     }

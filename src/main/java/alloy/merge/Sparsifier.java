@@ -51,6 +51,13 @@ public sealed interface Sparsifier {
         public Kept {
             Objects.requireNonNull(bits, "bits");
         }
+
+        /** {@code bits} with, when {@code norms}, |x - base|_1 before and after the mask, read from the inputs. */
+        static Kept of(MemorySegment bits, FloatTensor x, FloatTensor base, Kernels kernels, boolean norms) {
+            if (!norms) return new Kept(bits, 0, 0);
+            double[] sums = kernels == Kernels.reference() ? MergeSupport.maskedAbsSumsScalar(x, base, bits) : MergeSupport.maskedAbsSums(x, base, bits);
+            return new Kept(bits, sums[0], sums[1]);
+        }
     }
 
     /**
@@ -131,14 +138,11 @@ public sealed interface Sparsifier {
                                    Context context, Kernels kernels, boolean norms) {
             checkDensity(density, context);
             if (density >= 1) return Sparsifier.super.keep(x, base, scratch, density, params, context, kernels, norms);
-            MemorySegment mask = mask(x.size(), density, context);
-            if (!norms) return new Kept(mask, 0, 0);
-            double[] sums = kernels == Kernels.reference() ? MergeSupport.maskedAbsSumsScalar(x, base, mask) : MergeSupport.maskedAbsSums(x, base, mask);
-            return new Kept(mask, sums[0], sums[1]);
+            return Kept.of(mask(x.size(), density, context), x, base, kernels, norms);
         }
 
         private static MemorySegment mask(long n, double density, Context context) {
-            MemorySegment mask = context.arena().allocate(Math.max(1, (n + 63) >>> 6) * 8L, 8);
+            MemorySegment mask = MergeSupport.bitWords(n, context.arena());
             new CounterRandom(context.seed(), context.stream()).fillBelow(CounterRandom.threshold(density), mask, n);
             return mask;
         }
@@ -162,8 +166,7 @@ public sealed interface Sparsifier {
         @Override public void apply(FloatTensor delta, double density, Params params, Context context) {
             checkDensity(density, context);
             if (density >= 1) return;
-            double gamma = context.param(params, "gamma");
-            if (!(gamma >= 0 && gamma <= 1)) throw context.fail("gamma must lie in [0, 1], got " + gamma);
+            double gamma = gamma(params, context);
             MagnitudeOrder order = MagnitudeOrder.fast();
             MagnitudeOrder.Cut[] band = band(delta, density, gamma, order);
             order.keepBand(delta, band[0], band[1]);
@@ -173,9 +176,14 @@ public sealed interface Sparsifier {
                                    Context context, Kernels kernels, boolean norms) {
             checkDensity(density, context);
             if (density >= 1) return Sparsifier.super.keep(x, base, scratch, density, params, context, kernels, norms);
+            double gamma = gamma(params, context);
+            return banded(x, base, scratch.get(), context, kernels, norms, (delta, order) -> band(delta, density, gamma, order));
+        }
+
+        private static double gamma(Params params, Context context) {
             double gamma = context.param(params, "gamma");
             if (!(gamma >= 0 && gamma <= 1)) throw context.fail("gamma must lie in [0, 1], got " + gamma);
-            return banded(x, base, scratch.get(), context, kernels, norms, (delta, order) -> band(delta, density, gamma, order));
+            return gamma;
         }
 
         /** {outliers dropped from the top, outliers plus kept}: the band between them survives. */
@@ -240,10 +248,7 @@ public sealed interface Sparsifier {
         kernels.sub(x, base, delta);
         MagnitudeOrder order = MagnitudeOrder.fast();
         MagnitudeOrder.Cut[] band = cuts.apply(delta, order);
-        MemorySegment bits = order.bandBits(delta, band[0], band[1], context.arena());
-        if (!norms) return new Kept(bits, 0, 0);
-        double[] sums = kernels == Kernels.reference() ? MergeSupport.maskedAbsSumsScalar(x, base, bits) : MergeSupport.maskedAbsSums(x, base, bits);
-        return new Kept(bits, sums[0], sums[1]);
+        return Kept.of(order.bandBits(delta, band[0], band[1], context.arena()), x, base, kernels, norms);
     }
 
     private static void checkDensity(double density, Context context) {

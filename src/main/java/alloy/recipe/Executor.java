@@ -28,12 +28,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Runs a {@link Plan}: one tensor at a time per worker, each worker with a {@link ScratchArena} (from the
- * process's {@link ScratchPool}) whose memory is recycled as soon as a tensor is written, so native memory stays at a few tensors whatever the model
- * size and large tensors do not fault their working memory in from the kernel again and again. Output goes to a
- * {@link CheckpointWriter} (disk) or a {@link MemoryCheckpoint} (evaluation without a disk round trip).
+ * process's {@link ScratchPool}) whose memory is recycled as soon as a tensor is written, so native memory
+ * stays at a few tensors whatever the model size and large tensors do not fault their working memory in
+ * from the kernel again and again. Output goes to a {@link CheckpointWriter} (disk) or a
+ * {@link MemoryCheckpoint} (evaluation without a disk round trip).
  */
 public final class Executor {
 
@@ -110,23 +112,22 @@ public final class Executor {
             synchronized (scratches) { scratches.add(a); }
             return a;
         });
-        StepRunner recycling = (step, unused) -> {
-            try (ScratchArena arena = scratch.get()) {
-                runner.run(step, arena);
-            }
-        };
         try {
-            runSteps(recycling, listener);
+            runSteps(step -> {
+                try (ScratchArena arena = scratch.get()) {
+                    runner.run(step, arena);
+                }
+            }, listener);
         } finally {
             synchronized (scratches) { scratches.forEach(ScratchPool::give); }
         }
     }
 
-    private void runSteps(StepRunner runner, Listener listener) {
+    private void runSteps(Consumer<Plan.Step> runner, Listener listener) {
         List<Plan.Step> steps = plan.steps();
         if (threads == 1) {
             for (Plan.Step s : steps) {
-                runner.run(s, null);
+                runner.accept(s);
                 listener.tensorDone(s);
             }
             return;
@@ -143,7 +144,7 @@ public final class Executor {
                 futures.add(pool.submit(() -> {
                     if (failed.get()) return;
                     try {
-                        runner.run(s, null);
+                        runner.accept(s);
                         listener.tensorDone(s);
                     } catch (RuntimeException e) {
                         failed.set(true);
