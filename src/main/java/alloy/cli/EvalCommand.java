@@ -90,7 +90,7 @@ final class EvalCommand implements Callable<Integer> {
                 MergeRun run = MergeRun.prepare(RecipeYaml.read(Path.of(ref)));
                 try {
                     var mem = run.toMemory(ref, new MergeRun.Options(seed, MergeRun.Options.defaults().threads(), alloy.tensor.Kernels.fast()), s -> {});
-                    String name = run.recipe().baseModel().orElse(run.recipe().referencedModels().get(0));
+                    String name = run.recipe().referenceModel();
                     return new Candidate(mem, name, () -> { mem.close(); run.close(); });
                 } catch (RuntimeException e) {
                     run.close();

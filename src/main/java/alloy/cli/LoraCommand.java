@@ -59,10 +59,11 @@ public final class LoraCommand implements Runnable {
         @Option(names = "--reference-kernels", description = "use the plain reference product instead of the vectorized one")
         boolean reference;
 
-        @Option(names = "--overwrite")
+        @Option(names = "--overwrite", description = "replace OUT if it is an earlier Alloy output (never anything else)")
         boolean overwrite;
 
         @Override public Integer call() {
+            Outputs.one(null, out, false);
             LoraFold.Options opt = LoraFold.Options.defaults().withOverwrite(overwrite).withShardBytes(Sizes.parse(shardSize));
             if (threads != null) opt = opt.withThreads(threads);
             if (reference) opt = opt.withKernels(LoraKernels.reference());
@@ -107,10 +108,11 @@ public final class LoraCommand implements Runnable {
         @Option(names = {"-o", "--out"}, required = true, description = "output adapter directory")
         Path out;
 
-        @Option(names = "--overwrite")
+        @Option(names = "--overwrite", description = "replace OUT if it is an earlier Alloy output (never anything else)")
         boolean overwrite;
 
         @Override public Integer call() {
+            Outputs.one(null, out, false);
             LoraCombine.Options opt = new LoraCombine.Options(CombineMethod.parse(method),
                     density == null ? OptionalDouble.empty() : OptionalDouble.of(density), MajoritySign.parse(majority), seed);
             List<WeightedAdapter> open = new ArrayList<>();

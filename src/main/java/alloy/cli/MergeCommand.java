@@ -1,5 +1,6 @@
 package alloy.cli;
 
+import alloy.io.OutputTarget;
 import alloy.recipe.MergeRun;
 import alloy.recipe.Plan;
 import alloy.recipe.Recipe;
@@ -7,20 +8,32 @@ import alloy.recipe.RecipeException;
 import alloy.recipe.RecipeYaml;
 import alloy.tensor.Kernels;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = "Run a mergekit-style YAML recipe and write the merged checkpoint (safetensors, sharded, atomic).")
 final class MergeCommand implements Callable<Integer> {
 
+    @Spec CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "RECIPE", description = "mergekit-compatible YAML recipe")
     Path recipeFile;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "OUT", description = "output model directory (created atomically)")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "OUT",
+            description = "output model directory, or a .onnx file (as mergekit-yaml CONFIG OUT); or give -o")
+    Path positionalOut;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "OUT", description = "output model directory or .onnx file (created atomically)")
+    Path optionOut;
+
     Path out;
 
     @Option(names = "--out-shard-size", defaultValue = "5G", description = "largest shard (default: ${DEFAULT-VALUE})")
@@ -35,7 +48,7 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "auto", description = "safetensors, onnx, or auto: onnx when OUT ends in .onnx (default: ${DEFAULT-VALUE})")
     String format;
 
-    @Option(names = "--overwrite", description = "replace OUT if it exists")
+    @Option(names = "--overwrite", description = "replace OUT if it is an earlier Alloy output (never anything else)")
     boolean overwrite;
 
     @Option(names = "--dry-run", description = "check inputs and print the plan without merging")
@@ -45,8 +58,11 @@ final class MergeCommand implements Callable<Integer> {
     boolean reference;
 
     @Override public Integer call() {
+        out = Outputs.one(positionalOut, optionOut, dryRun);
+        MergeRun.Format format = out == null ? MergeRun.Format.SAFETENSORS : format();
         Recipe recipe = RecipeYaml.read(recipeFile);
         long t0 = System.nanoTime();
+        long shardBytes = Sizes.parse(shardSize);
         MergeRun.Options opt = new MergeRun.Options(seed, threads == null ? MergeRun.Options.defaults().threads() : threads,
                 reference ? Kernels.reference() : Kernels.fast());
         try (MergeRun run = prepare(recipe)) {
@@ -55,6 +71,8 @@ final class MergeCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "%s: %s of %d model(s) -> %d tensors (%s, %s)%n", recipeFile, plan.method().name(),
                     recipe.referencedModels().size(), plan.steps().size(), Sizes.human(plan.outputBytes()), plan.outDtype().torchName());
             plan.notes().forEach(n -> System.err.println("note: " + n));
+            OutputTarget target = out == null ? null
+                    : run.checkOutput(new OutputTarget(out, overwrite, List.of(recipeFile)), format);
             if (dryRun) {
                 for (Plan.Step s : plan.steps()) {
                     System.out.printf(Locale.ROOT, "%-60s %-5s %-16s t=%.3f %s%n", s.name(), s.kind(), s.shape(), s.t(),
@@ -64,7 +82,7 @@ final class MergeCommand implements Callable<Integer> {
             }
             Path done;
             try (Progress p = new Progress("merge", plan)) {
-                done = run.toDisk(out, format(), Sizes.parse(shardSize), overwrite, opt, p);
+                done = run.toDisk(target, format, shardBytes, opt, p);
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             System.out.printf(Locale.ROOT, "merged %d tensors (%d computed) into %s in %.1f s%n", plan.steps().size(), merged, done, secs);
@@ -74,10 +92,10 @@ final class MergeCommand implements Callable<Integer> {
 
     private MergeRun.Format format() {
         return switch (format.toLowerCase(Locale.ROOT)) {
-            case "auto" -> out.getFileName().toString().endsWith(".onnx") ? MergeRun.Format.ONNX : MergeRun.Format.SAFETENSORS;
+            case "auto" -> String.valueOf(out.getFileName()).endsWith(".onnx") ? MergeRun.Format.ONNX : MergeRun.Format.SAFETENSORS;
             case "onnx" -> MergeRun.Format.ONNX;
             case "safetensors" -> MergeRun.Format.SAFETENSORS;
-            default -> throw new IllegalArgumentException("--format " + format + ": expected safetensors, onnx or auto");
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--format " + format + ": expected safetensors, onnx or auto");
         };
     }
 

@@ -1,5 +1,6 @@
 package alloy.cli;
 
+import alloy.io.OutputTarget;
 import alloy.recipe.MergeRun;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;
@@ -22,26 +23,32 @@ final class SoupCommand implements Callable<Integer> {
     @Parameters(arity = "2..*", paramLabel = "MODEL", description = "checkpoints to average")
     List<String> models;
 
-    @Option(names = {"-o", "--out"}, required = true, description = "output model directory")
+    @Option(names = {"-o", "--out"}, required = true, description = "output model directory (created atomically)")
     Path out;
 
     @Option(names = "--dtype", description = "output dtype (default: the first model's)")
     String dtype;
 
-    @Option(names = "--out-shard-size", defaultValue = "5G")
+    @Option(names = "--out-shard-size", defaultValue = "5G", description = "largest output shard (default: ${DEFAULT-VALUE})")
     String shardSize;
 
-    @Option(names = "--overwrite")
+    @Option(names = "--overwrite", description = "replace OUT if it is an earlier Alloy output (never anything else)")
     boolean overwrite;
 
     @Option(names = "--print-recipe", description = "print the equivalent mergekit recipe")
     boolean printRecipe;
 
     @Override public Integer call() {
+        Outputs.one(null, out, false);
+        long shardBytes = Sizes.parse(shardSize);
         Recipe r = soup(models, Optional.ofNullable(dtype).map(DType::fromRecipe));
         if (printRecipe) System.out.print(RecipeYaml.write(r));
-        try (MergeRun run = MergeRun.prepare(r); Progress p = new Progress("soup", run.plan())) {
-            Path done = run.toDisk(out, Sizes.parse(shardSize), overwrite, MergeRun.Options.defaults(), p);
+        try (MergeRun run = MergeRun.prepare(r)) {
+            OutputTarget target = run.checkOutput(OutputTarget.of(out, overwrite), MergeRun.Format.SAFETENSORS);
+            Path done;
+            try (Progress p = new Progress("soup", run.plan())) {
+                done = run.toDisk(target, shardBytes, MergeRun.Options.defaults(), p);
+            }
             System.out.printf(Locale.ROOT, "averaged %d models into %s%n", models.size(), done);
         }
         return 0;

@@ -65,7 +65,7 @@ final class SweepCommand implements Callable<Integer> {
         List<ProxyTask> sets = Tasks.resolve(tasks);
         MergeRun.Options opt = new MergeRun.Options(seed, MergeRun.Options.defaults().threads(), Kernels.fast());
         Sweep sweep = new Sweep(recipe, target, comp, opt, Bootstrap.defaults());
-        String refName = recipe.baseModel().orElse(recipe.referencedModels().get(0));
+        String refName = recipe.referenceModel();
         Sweep.Result result;
         try (Checkpoint ref = alloy.io.Checkpoints.open(refName, recipe.folder());
              Scorer scorer = Scorers.open(ref, refName, sets, Optional.ofNullable(profile));

@@ -23,6 +23,9 @@ public interface Checkpoint extends AutoCloseable {
     /** The Hugging Face-style model directory holding config.json and tokenizer files, when there is one. */
     Optional<Path> modelDirectory();
 
+    /** The files this checkpoint reads its tensors from (none for a merge in memory); an output may never touch them. */
+    List<Path> sources();
+
     /** Tensors in storage order. */
     List<TensorInfo> tensors();
 

@@ -54,16 +54,17 @@ public final class CheckpointWriter implements TensorSink {
      * Lays out {@code entries} in shards of at most {@code maxShardBytes} (a tensor larger than that gets a
      * shard of its own) and opens the temporary directory.
      */
-    public static CheckpointWriter create(Path outDir, List<Entry> entries, long maxShardBytes,
-                                          Map<String, String> metadata, boolean overwrite) {
-        return create(outDir, entries, maxShardBytes, metadata, overwrite, "model.safetensors");
+    public static CheckpointWriter create(OutputTarget target, List<Entry> entries, long maxShardBytes,
+                                          Map<String, String> metadata) {
+        return create(target, entries, maxShardBytes, metadata, "model.safetensors");
     }
 
     /** As above, naming an unsharded output {@code singleFileName} (PEFT adapters use adapter_model.safetensors). */
-    public static CheckpointWriter create(Path outDir, List<Entry> entries, long maxShardBytes,
-                                          Map<String, String> metadata, boolean overwrite, String singleFileName) {
+    public static CheckpointWriter create(OutputTarget target, List<Entry> entries, long maxShardBytes,
+                                          Map<String, String> metadata, String singleFileName) {
         if (maxShardBytes <= 0) throw new IllegalArgumentException("shard size must be positive, got " + maxShardBytes);
-        CheckpointWriter w = new CheckpointWriter(StagedOutput.begin(outDir, overwrite, true), metadata);
+        long planned = entries.stream().mapToLong(Entry::byteSize).sum();
+        CheckpointWriter w = new CheckpointWriter(StagedOutput.begin(target, true, planned), metadata);
         try {
             w.layout(entries, maxShardBytes, singleFileName);
         } catch (IOException e) {

@@ -53,6 +53,8 @@ public final class MemoryCheckpoint implements Checkpoint {
 
     @Override public Optional<Path> modelDirectory() { return modelDir; }
 
+    @Override public List<Path> sources() { return List.of(); }
+
     @Override public synchronized List<TensorInfo> tensors() { return List.copyOf(infos.values()); }
 
     @Override public synchronized Optional<TensorInfo> find(String name) { return Optional.ofNullable(infos.get(name)); }

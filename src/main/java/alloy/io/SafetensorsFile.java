@@ -151,6 +151,8 @@ public final class SafetensorsFile implements Checkpoint {
 
     public Path file() { return file; }
 
+    @Override public List<Path> sources() { return List.of(file); }
+
     @Override public String label() { return file.toString(); }
 
     @Override public Optional<Path> modelDirectory() { return modelDir; }

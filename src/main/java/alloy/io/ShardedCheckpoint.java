@@ -84,6 +84,12 @@ public final class ShardedCheckpoint implements Checkpoint {
 
     @Override public Optional<Path> modelDirectory() { return Optional.of(dir); }
 
+    @Override public List<Path> sources() {
+        List<Path> all = new ArrayList<>(List.of(index));
+        shards.forEach(s -> all.add(s.file()));
+        return all;
+    }
+
     @Override public List<TensorInfo> tensors() {
         List<TensorInfo> all = new ArrayList<>();
         for (SafetensorsFile s : shards) {

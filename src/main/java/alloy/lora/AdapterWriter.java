@@ -1,6 +1,7 @@
 package alloy.lora;
 
 import alloy.io.CheckpointWriter;
+import alloy.io.OutputTarget;
 import alloy.tensor.FloatTensor;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,9 +19,9 @@ final class AdapterWriter implements AutoCloseable {
         this.writer = writer;
     }
 
-    static AdapterWriter create(Path outDir, List<CheckpointWriter.Entry> entries, boolean overwrite) {
+    static AdapterWriter create(OutputTarget out, List<CheckpointWriter.Entry> entries) {
         // one shard whatever the size: PEFT loads a single adapter_model.safetensors
-        return new AdapterWriter(CheckpointWriter.create(outDir, entries, Long.MAX_VALUE / 4, Map.of("format", "pt"), overwrite,
+        return new AdapterWriter(CheckpointWriter.create(out, entries, Long.MAX_VALUE / 4, Map.of("format", "pt"),
                 LoraAdapter.WEIGHTS_FILE));
     }
 

@@ -2,6 +2,7 @@ package alloy.lora;
 
 import alloy.io.CheckpointException;
 import alloy.io.CheckpointWriter;
+import alloy.io.OutputTarget;
 import alloy.merge.Consensus;
 import alloy.merge.MergeInput;
 import alloy.merge.MergeMethod;
@@ -224,7 +225,18 @@ public final class LoraCombine {
 
     /** Combines and writes a PEFT adapter directory to {@code out} (atomically). */
     public static Path combine(List<WeightedAdapter> adapters, Options opt, Path out, boolean overwrite) {
+        return combine(adapters, opt, new OutputTarget(out, overwrite, List.of()));
+    }
+
+    /** As above, writing to {@code target}, which is also kept away from every adapter combined. */
+    public static Path combine(List<WeightedAdapter> adapters, Options opt, OutputTarget target) {
         Plan plan = plan(adapters, opt);
+        List<Path> inputs = new ArrayList<>();
+        for (WeightedAdapter w : adapters) {
+            inputs.addAll(w.adapter().tensors().sources());
+            inputs.add(w.adapter().config().file());
+        }
+        OutputTarget out = target.protecting(inputs);
         List<CheckpointWriter.Entry> entries = new ArrayList<>();
         for (Output o : plan.outputs()) {
             entries.add(new CheckpointWriter.Entry(o.aName(), o.dtype(), o.aShape()));
@@ -236,7 +248,7 @@ public final class LoraCombine {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise adapter config: " + e.getMessage(), e);
         }
-        try (AdapterWriter w = AdapterWriter.create(out, entries, overwrite)) {
+        try (AdapterWriter w = AdapterWriter.create(out, entries)) {
             for (Output o : plan.outputs()) {
                 try (Arena arena = Arena.ofConfined()) {
                     FloatTensor[] ab = factors(plan, o, opt, arena);

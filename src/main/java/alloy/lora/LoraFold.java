@@ -3,6 +3,7 @@ package alloy.lora;
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointException;
 import alloy.io.CheckpointWriter;
+import alloy.io.OutputTarget;
 import alloy.io.TensorInfo;
 import alloy.tensor.FloatTensor;
 import alloy.tensor.Kernels;
@@ -198,14 +199,30 @@ public final class LoraFold {
         return w;
     }
 
+    /** What a fold reads: the base's files and each adapter's weights and config. */
+    static List<Path> inputPaths(Checkpoint base, List<WeightedAdapter> adapters) {
+        List<Path> paths = new ArrayList<>(base.sources());
+        for (WeightedAdapter w : adapters) {
+            paths.addAll(w.adapter().tensors().sources());
+            paths.add(w.adapter().config().file());
+        }
+        return paths;
+    }
+
     /** Folds {@code adapters} into {@code base} and writes the whole model to {@code out}. */
     public static Path fold(Checkpoint base, List<WeightedAdapter> adapters, Path out, Options opt, Listener listener) {
+        return fold(base, adapters, new OutputTarget(out, opt.overwrite(), List.of()), opt, listener);
+    }
+
+    /** As above, writing to {@code target}, which is also kept away from the base and every adapter. */
+    public static Path fold(Checkpoint base, List<WeightedAdapter> adapters, OutputTarget target, Options opt, Listener listener) {
         Plan plan = plan(base, adapters);
+        OutputTarget out = target.protecting(inputPaths(base, adapters));
         List<CheckpointWriter.Entry> entries = base.tensors().stream()
                 .map(t -> new CheckpointWriter.Entry(t.name(), t.dtype(), t.shape())).toList();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
-        try (CheckpointWriter w = CheckpointWriter.create(out, entries, opt.maxShardBytes(), meta, opt.overwrite())) {
+        try (CheckpointWriter w = CheckpointWriter.create(out, entries, opt.maxShardBytes(), meta)) {
             base.modelDirectory().ifPresent(dir -> {
                 for (String f : SIDE_FILES) {
                     Path p = dir.resolve(f);

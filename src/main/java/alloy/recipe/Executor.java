@@ -98,8 +98,7 @@ public final class Executor {
     }
 
     private String referenceModel() {
-        Recipe r = plan.recipe();
-        return r.baseModel().orElseGet(() -> r.models().isEmpty() ? r.slices().get(0).sources().get(0).model() : r.models().get(0).model());
+        return plan.recipe().referenceModel();
     }
 
     /** One step's work; {@code arena} is the worker's scratch, recycled when the step returns. */

@@ -6,6 +6,7 @@ import alloy.io.CheckpointWriter;
 import alloy.io.Checkpoints;
 import alloy.io.HfConfig;
 import alloy.io.MemoryCheckpoint;
+import alloy.io.OutputTarget;
 import alloy.io.onnx.OnnxCheckpoint;
 import alloy.io.onnx.OnnxWriter;
 import alloy.merge.MergeMethod;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,27 +116,67 @@ public final class MergeRun implements AutoCloseable {
      * Streams the merge into {@code out} in {@code format}. ONNX output replaces the initializers of the
      * reference model's ONNX file (base_model, else the first model), which must therefore be ONNX.
      */
-    public Path toDisk(Path out, Format format, long shardBytes, boolean overwrite, Options opt, Executor.Listener listener) {
-        if (format == Format.SAFETENSORS) return toDisk(out, shardBytes, overwrite, opt, listener);
-        Checkpoint ref = inputs.get(recipe.baseModel().orElse(recipe.referencedModels().get(0)));
-        if (!(ref instanceof OnnxCheckpoint template)) {
-            throw new RecipeException("ONNX output needs an ONNX reference model to take the graph from; '" + ref.label() + "' is not ONNX");
-        }
-        if (!recipe.slices().isEmpty()) throw new RecipeException("ONNX output keeps the template's graph, so it cannot change the layer count ('slices')");
+    public Path toDisk(OutputTarget out, Format format, long shardBytes, Options opt, Executor.Listener listener) {
+        OutputTarget target = checkOutput(out, format);
+        if (format == Format.SAFETENSORS) return toDisk(target, shardBytes, opt, listener);
+        OnnxCheckpoint template = (OnnxCheckpoint) inputs.get(recipe.referenceModel());
         Executor ex = new Executor(plan, inputs, opt.kernels(), opt.seed(), opt.threads());
-        try (OnnxWriter w = OnnxWriter.create(template, out, overwrite)) {
+        try (OnnxWriter w = OnnxWriter.create(template, target)) {
             ex.toWriter(w, listener);
             return w.commit();
         }
     }
 
+    /**
+     * Every check of the output that needs no weights, for a command to run before it starts work: the format
+     * against the reference model, the output against every input of this merge (models, tokenizer source),
+     * an existing output, and free space for the planned size. Returns the target with this merge's inputs
+     * added to those it protects.
+     */
+    public OutputTarget checkOutput(OutputTarget out, Format format) {
+        OutputTarget target = out.protecting(inputPaths());
+        if (format == Format.ONNX) {
+            Checkpoint ref = inputs.get(recipe.referenceModel());
+            if (!(ref instanceof OnnxCheckpoint template)) {
+                throw new RecipeException("ONNX output needs an ONNX reference model to take the graph from; '" + ref.label() + "' is not ONNX");
+            }
+            if (!recipe.slices().isEmpty()) throw new RecipeException("ONNX output keeps the template's graph, so it cannot change the layer count ('slices')");
+            boolean directory = !String.valueOf(target.absolute().getFileName()).endsWith(".onnx");
+            target.check(directory, template.sources().stream().mapToLong(MergeRun::size).sum());
+        } else {
+            target.check(true, plan.outputBytes());
+        }
+        return target;
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new CheckpointException(p + ": cannot read size: " + e.getMessage(), e);
+        }
+    }
+
+    /** The local paths this merge reads (each model as resolved, the tokenizer source), which an output may not touch. */
+    public List<Path> inputPaths() {
+        List<Path> paths = new ArrayList<>();
+        for (String ref : recipe.referencedModels()) {
+            Checkpoint c = inputs.get(ref);
+            if (c instanceof MemoryCheckpoint) continue;
+            paths.add(Checkpoints.resolve(ref, recipe.folder()));
+        }
+        recipe.tokenizerSource().filter(s -> !s.equals("base")).ifPresent(s -> paths.add(Checkpoints.resolve(s, recipe.folder())));
+        return paths;
+    }
+
     /** Streams the merge into {@code out} (atomically: nothing appears under that name unless it all succeeds). */
-    public Path toDisk(Path out, long shardBytes, boolean overwrite, Options opt, Executor.Listener listener) {
+    public Path toDisk(OutputTarget out, long shardBytes, Options opt, Executor.Listener listener) {
+        OutputTarget target = checkOutput(out, Format.SAFETENSORS);
         Executor ex = new Executor(plan, inputs, opt.kernels(), opt.seed(), opt.threads());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("merge_method", plan.method().name());
-        try (CheckpointWriter w = CheckpointWriter.create(out, ex.entries(), shardBytes, meta, overwrite)) {
+        try (CheckpointWriter w = CheckpointWriter.create(target, ex.entries(), shardBytes, meta)) {
             writeSideFiles(w);
             ex.toWriter(w, listener);
             return w.commit();
@@ -142,7 +184,7 @@ public final class MergeRun implements AutoCloseable {
     }
 
     private void writeSideFiles(CheckpointWriter w) {
-        Checkpoint ref = inputs.get(recipe.baseModel().orElse(recipe.referencedModels().get(0)));
+        Checkpoint ref = inputs.get(recipe.referenceModel());
         Optional<Path> configDir = ref.modelDirectory();
         Optional<Path> tokDir = recipe.tokenizerSource().filter(s -> !s.equals("base"))
                 .map(s -> Checkpoints.resolve(s, recipe.folder()))

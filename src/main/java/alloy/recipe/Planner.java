@@ -124,9 +124,7 @@ public final class Planner {
     }
 
     private Checkpoint reference() {
-        String ref = recipe.baseModel().orElseGet(() -> recipe.models().isEmpty()
-                ? recipe.slices().get(0).sources().get(0).model() : recipe.models().get(0).model());
-        return inputs.get(ref);
+        return inputs.get(recipe.referenceModel());
     }
 
     // ---- models: every layer of every model -------------------------------------------------------------

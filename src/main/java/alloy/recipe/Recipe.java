@@ -82,6 +82,12 @@ public record Recipe(
         return new ArrayList<>(all);
     }
 
+    /**
+     * The model that supplies config.json, the tokenizer and the layer layout of the output: the base model
+     * when there is one, else the first model named (as mergekit takes its config from the base, else the first).
+     */
+    public String referenceModel() { return baseModel.orElseGet(() -> referencedModels().get(0)); }
+
     /** The same recipe with one global parameter replaced (sweeps and searches derive candidates this way). */
     public Recipe withParameter(String name, ParameterSetting value) {
         Map<String, ParameterSetting> p = new LinkedHashMap<>(parameters);

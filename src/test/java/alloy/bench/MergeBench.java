@@ -3,6 +3,7 @@ package alloy.bench;
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointWriter;
 import alloy.io.Checkpoints;
+import alloy.io.OutputTarget;
 import alloy.io.TensorInfo;
 import alloy.recipe.MergeRun;
 import alloy.recipe.Recipe;
@@ -58,7 +59,7 @@ public final class MergeBench {
                 settle();
                 long t0 = System.nanoTime();
                 try (MergeRun run = MergeRun.prepare(r)) {
-                    run.toDisk(out, 5L << 30, true, new MergeRun.Options(42, threads, Kernels.fast()), s -> {});
+                    run.toDisk(OutputTarget.of(out, true), 5L << 30, new MergeRun.Options(42, threads, Kernels.fast()), s -> {});
                 }
                 double m = (System.nanoTime() - t0) / 1e9;
                 settle();
@@ -97,7 +98,7 @@ public final class MergeBench {
             }
             Checkpoint first = in.get(0);
             List<CheckpointWriter.Entry> entries = first.tensors().stream().map(t -> new CheckpointWriter.Entry(t.name(), t.dtype(), t.shape())).toList();
-            try (CheckpointWriter w = CheckpointWriter.create(out, entries, 5L << 30, Map.of(), true)) {
+            try (CheckpointWriter w = CheckpointWriter.create(OutputTarget.of(out, true), entries, 5L << 30, Map.of())) {
                 for (TensorInfo t : first.tensors()) w.writeRaw(t.name(), first.raw(t.name()));
                 w.commit();
             }

@@ -143,7 +143,7 @@ class SafetensorsTest {
     void writerLeavesNothingBehindWhenNotCommitted() {
         Path out = dir.resolve("never");
         var entries = List.of(new CheckpointWriter.Entry("a", DType.F32, Shape.of(4)), new CheckpointWriter.Entry("b", DType.F32, Shape.of(2)));
-        try (CheckpointWriter w = CheckpointWriter.create(out, entries, 1 << 20, Map.of(), false)) {
+        try (CheckpointWriter w = CheckpointWriter.create(OutputTarget.of(out, false), entries, 1 << 20, Map.of())) {
             w.write("a", FloatTensor.of(1, 2, 3, 4));
             assertThrows(IllegalStateException.class, w::commit, "b was never written");
         }
@@ -156,7 +156,7 @@ class SafetensorsTest {
         Path out = Files.createDirectories(dir.resolve("exists"));
         Files.writeString(out.resolve("keep.txt"), "precious");
         var entries = List.of(new CheckpointWriter.Entry("a", DType.F32, Shape.of(1)));
-        CheckpointException e = assertThrows(CheckpointException.class, () -> CheckpointWriter.create(out, entries, 1 << 20, Map.of(), false));
+        CheckpointException e = assertThrows(CheckpointException.class, () -> CheckpointWriter.create(OutputTarget.of(out, false), entries, 1 << 20, Map.of()));
         assertTrue(e.getMessage().contains("--overwrite"), e.getMessage());
         assertEquals("precious", Files.readString(out.resolve("keep.txt")));
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import alloy.io.CheckpointException;
 import alloy.io.CheckpointWriter;
+import alloy.io.OutputTarget;
 import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
 import alloy.tensor.Shape;
@@ -358,8 +359,8 @@ class LoraCombineTest {
     @Test
     void abandonedOutputLeavesNothing() throws Exception {
         Path out = dir.resolve("half");
-        try (AdapterWriter w = AdapterWriter.create(out, List.of(new CheckpointWriter.Entry("x", DType.F32, Shape.of(2)),
-                new CheckpointWriter.Entry("y", DType.F32, Shape.of(2))), false)) {
+        try (AdapterWriter w = AdapterWriter.create(OutputTarget.of(out, false), List.of(new CheckpointWriter.Entry("x", DType.F32, Shape.of(2)),
+                new CheckpointWriter.Entry("y", DType.F32, Shape.of(2))))) {
             w.write("x", FloatTensor.of(1f, 2f));
             // failure before y: close without commit
         }

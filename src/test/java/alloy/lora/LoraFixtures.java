@@ -3,6 +3,7 @@ package alloy.lora;
 import alloy.io.Checkpoint;
 import alloy.io.Checkpoints;
 import alloy.io.CheckpointWriter;
+import alloy.io.OutputTarget;
 import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
 import alloy.tensor.Shape;
@@ -118,7 +119,7 @@ final class LoraFixtures {
     /** A base checkpoint of arbitrary float32 tensors, written with CheckpointWriter (plus a config.json). */
     static Path customBase(Path dir, List<T> tensors) {
         List<CheckpointWriter.Entry> entries = tensors.stream().map(t -> new CheckpointWriter.Entry(t.name(), DType.F32, t.shape())).toList();
-        try (CheckpointWriter w = CheckpointWriter.create(dir, entries, 1L << 30, Map.of("format", "pt"), true);
+        try (CheckpointWriter w = CheckpointWriter.create(OutputTarget.of(dir, true), entries, 1L << 30, Map.of("format", "pt"));
              Arena a = Arena.ofConfined()) {
             w.writeFile("config.json", "{\"model_type\": \"gpt2\"}".getBytes(StandardCharsets.UTF_8));
             for (T t : tensors) w.write(t.name(), FloatTensor.of(a, t.shape(), t.v()));

@@ -6,6 +6,7 @@ import alloy.io.Checkpoint;
 import alloy.io.Checkpoints;
 import alloy.io.HfConfig;
 import alloy.io.MemoryCheckpoint;
+import alloy.io.OutputTarget;
 import alloy.io.TensorInfo;
 import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
@@ -77,7 +78,7 @@ class MergeRunTest {
         Recipe r = recipe("merge_method: linear\nmodels:\n  - model: a\n    parameters: {weight: 1}\n  - model: b\n    parameters: {weight: 0}\n");
         Path out = dir.resolve("out-linear");
         try (MergeRun run = MergeRun.prepare(r)) {
-            run.toDisk(out, 1 << 30, true, opts(2), s -> {});
+            run.toDisk(OutputTarget.of(out, true), 1 << 30, opts(2), s -> {});
         }
         try (Checkpoint m = Checkpoints.open(out); Checkpoint in = Checkpoints.open(a)) {
             for (TensorInfo t : in.tensors()) assertArrayEquals(tensor(in, t.name()), tensor(m, t.name()), t.name());
@@ -93,7 +94,7 @@ class MergeRunTest {
                 + "  - model: b\n    parameters: {weight: 0.5, density: 0.3}\nout_dtype: bfloat16\n");
         Path out = dir.resolve("out-dare");
         try (MergeRun run = MergeRun.prepare(r)) {
-            run.toDisk(out, 1 << 30, true, opts(1), s -> {});
+            run.toDisk(OutputTarget.of(out, true), 1 << 30, opts(1), s -> {});
             try (MemoryCheckpoint mem = run.toMemory("mem", opts(2), s -> {}); Checkpoint disk = Checkpoints.open(out)) {
                 assertEquals(DType.BF16, disk.info("lm_head.weight").dtype());
                 for (TensorInfo t : disk.tensors()) assertArrayEquals(tensor(disk, t.name()), tensor(mem, t.name()), t.name());
@@ -116,7 +117,7 @@ class MergeRunTest {
         Path out = dir.resolve("out-stack");
         try (MergeRun run = MergeRun.prepare(r)) {
             assertEquals(6, run.plan().outLayers());
-            run.toDisk(out, 1 << 30, true, opts(2), s -> {});
+            run.toDisk(OutputTarget.of(out, true), 1 << 30, opts(2), s -> {});
         }
         try (Checkpoint m = Checkpoints.open(out); Checkpoint ca = Checkpoints.open(a); Checkpoint cb = Checkpoints.open(b)) {
             assertEquals(6, HfConfig.read(out).orElseThrow().numLayers().getAsInt());
@@ -178,7 +179,7 @@ class MergeRunTest {
         // Poison one value of a copy of the model (the writer builds a fresh file, inputs elsewhere stay intact).
         try (Checkpoint c = Checkpoints.open(nan); Arena ar = Arena.ofConfined()) {
             var entries = c.tensors().stream().map(t -> new alloy.io.CheckpointWriter.Entry(t.name(), t.dtype(), t.shape())).toList();
-            try (var w = alloy.io.CheckpointWriter.create(dir.resolve("nan2"), entries, 1 << 30, java.util.Map.of(), true)) {
+            try (var w = alloy.io.CheckpointWriter.create(OutputTarget.of(dir.resolve("nan2"), true), entries, 1 << 30, java.util.Map.of())) {
                 for (TensorInfo t : c.tensors()) {
                     FloatTensor x = c.read(t.name(), ar);
                     if (t.name().equals("model.layers.2.mlp.down_proj.weight")) x.set(5, Float.NaN);
@@ -191,7 +192,7 @@ class MergeRunTest {
         Path out = dir.resolve("out-nan");
         Recipe r = recipe("merge_method: linear\nmodels:\n  - model: a\n    parameters: {weight: 1}\n  - model: nan2\n    parameters: {weight: 1}\n");
         try (MergeRun run = MergeRun.prepare(r)) {
-            RuntimeException e = assertThrows(RuntimeException.class, () -> run.toDisk(out, 1 << 30, false, opts(2), s -> {}));
+            RuntimeException e = assertThrows(RuntimeException.class, () -> run.toDisk(OutputTarget.of(out, false), 1 << 30, opts(2), s -> {}));
             assertTrue(e.getMessage().contains("model.layers.2.mlp.down_proj.weight") && e.getMessage().contains("NaN"), e.getMessage());
         }
         assertFalse(Files.exists(out));

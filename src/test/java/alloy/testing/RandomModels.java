@@ -1,6 +1,7 @@
 package alloy.testing;
 
 import alloy.io.CheckpointWriter;
+import alloy.io.OutputTarget;
 import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
 import alloy.tensor.Shape;
@@ -63,7 +64,7 @@ public final class RandomModels {
         Map<String, Shape> layout = layout(s);
         List<CheckpointWriter.Entry> entries = new ArrayList<>();
         layout.forEach((n, sh) -> entries.add(new CheckpointWriter.Entry(n, dtype, sh)));
-        try (CheckpointWriter w = CheckpointWriter.create(dir, entries, shardBytes, Map.of("format", "pt"), true)) {
+        try (CheckpointWriter w = CheckpointWriter.create(OutputTarget.of(dir, true), entries, shardBytes, Map.of("format", "pt"))) {
             w.writeFile("config.json", config(s, dtype));
             w.writeFile("tokenizer_config.json", "{\"model_max_length\": 64}".getBytes());
             try (Arena a = Arena.ofConfined()) {

@@ -2,6 +2,7 @@ package alloy.eval.train;
 
 import alloy.eval.model.LlamaConfig;
 import alloy.io.CheckpointWriter;
+import alloy.io.OutputTarget;
 import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
 import alloy.tensor.Shape;
@@ -33,7 +34,7 @@ public final class DecoderCheckpoint {
         List<CheckpointWriter.Entry> entries = new ArrayList<>();
         tensors.forEach((name, a) -> entries.add(new CheckpointWriter.Entry(name, dtype, Shape.of(a.getShape().getShape()))));
         ObjectMapper json = new ObjectMapper();
-        try (CheckpointWriter w = CheckpointWriter.create(dir, entries, Long.MAX_VALUE, meta, true);
+        try (CheckpointWriter w = CheckpointWriter.create(OutputTarget.of(dir, true), entries, Long.MAX_VALUE, meta);
              Arena arena = Arena.ofConfined()) {
             for (var e : tensors.entrySet()) {
                 float[] values = e.getValue().toFloatArray();

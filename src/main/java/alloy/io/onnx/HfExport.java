@@ -3,6 +3,7 @@ package alloy.io.onnx;
 import alloy.io.CheckpointException;
 import alloy.io.CheckpointWriter;
 import alloy.io.HfConfig;
+import alloy.io.OutputTarget;
 import alloy.io.TensorInfo;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -32,7 +33,7 @@ public final class HfExport {
         List<TensorInfo> tensors = source.tensors();
         List<CheckpointWriter.Entry> entries = tensors.stream().map(t -> new CheckpointWriter.Entry(t.name(), t.dtype(), t.shape())).toList();
         // transformers refuses safetensors whose metadata lacks format=pt.
-        try (CheckpointWriter w = CheckpointWriter.create(outDir, entries, SHARD_BYTES, Map.of("format", "pt"), overwrite)) {
+        try (CheckpointWriter w = CheckpointWriter.create(new OutputTarget(outDir, overwrite, source.sources()), entries, SHARD_BYTES, Map.of("format", "pt"))) {
             for (TensorInfo t : tensors) w.writeRaw(t.name(), source.raw(t.name()));
             w.writeFile("config.json", BertConfigs.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
             if (source.tokenizerFile().isPresent()) w.writeFile("tokenizer.json", Files.readAllBytes(source.tokenizerFile().get()));

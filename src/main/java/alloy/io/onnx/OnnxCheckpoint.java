@@ -105,6 +105,8 @@ public final class OnnxCheckpoint implements Checkpoint {
 
     public Path file() { return file; }
 
+    @Override public List<Path> sources() { return List.of(file); }
+
     /** The parsed file: header, graph inputs and outputs, initializers, nodes. */
     public OnnxModel model() { return model; }
 

@@ -1,6 +1,7 @@
 package alloy.io.onnx;
 
 import alloy.io.CheckpointException;
+import alloy.io.OutputTarget;
 import alloy.io.StagedOutput;
 import alloy.io.TensorInfo;
 import alloy.io.onnx.OnnxModel.Tensor;
@@ -85,14 +86,14 @@ public final class OnnxWriter implements alloy.io.TensorSink {
      * Lays out the output after {@code template} (which must stay open until commit) and writes everything
      * except the weights, which {@link #write} then fills in any order, from any thread.
      */
-    public static OnnxWriter create(OnnxCheckpoint template, Path outPath, boolean overwrite) {
-        Path out = outPath.toAbsolutePath().normalize();
-        boolean directory = !out.getFileName().toString().endsWith(".onnx");
+    public static OnnxWriter create(OnnxCheckpoint template, OutputTarget target) {
+        Path out = target.absolute();
+        boolean directory = !String.valueOf(out.getFileName()).endsWith(".onnx");
         if (Files.isDirectory(out) != directory && Files.exists(out)) {
             throw new CheckpointException(out + ": output exists as a " + (directory ? "file" : "directory")
                     + "; a path ending in .onnx names a file, any other a model directory");
         }
-        StagedOutput staged = StagedOutput.begin(out, overwrite, directory);
+        StagedOutput staged = StagedOutput.begin(target, directory, template.model().bytes().byteSize());
         Path tmpModel = directory ? staged.staging().resolve(MODEL_FILE) : staged.staging();
         FileChannel ch = null;
         try {

@@ -121,6 +121,7 @@ class BertWeightsTest {
         return new Checkpoint() {
             @Override public String label() { return "fixed"; }
             @Override public Optional<Path> modelDirectory() { return Optional.empty(); }
+            @Override public List<Path> sources() { return List.of(); }
             @Override public List<TensorInfo> tensors() { return tensors.keySet().stream().map(n -> find(n).orElseThrow()).toList(); }
             @Override public Optional<TensorInfo> find(String name) {
                 Stored s = tensors.get(name);

@@ -9,6 +9,7 @@ import alloy.eval.stats.QuadraticFit;
 import alloy.eval.task.Split;
 import alloy.io.Checkpoint;
 import alloy.io.Checkpoints;
+import alloy.io.OutputTarget;
 import alloy.io.TensorInfo;
 import alloy.recipe.MergeRun;
 import alloy.recipe.Recipe;
@@ -60,7 +61,7 @@ class SweepTest {
                 + "  - model: b\n    parameters: {weight: 0.7}\n", "target", dir);
         Path targetDir = dir.resolve("target");
         try (MergeRun run = MergeRun.prepare(target)) {
-            run.toDisk(targetDir, 1 << 30, true, MergeRun.Options.defaults(), s -> {});
+            run.toDisk(OutputTarget.of(targetDir, true), 1 << 30, MergeRun.Options.defaults(), s -> {});
         }
         Recipe recipe = RecipeYaml.parse("merge_method: linear\nmodels:\n  - model: a\n    parameters: {weight: 1}\n"
                 + "  - model: b\n    parameters: {weight: 0}\n", "sweep", dir);

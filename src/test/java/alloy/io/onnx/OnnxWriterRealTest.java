@@ -12,6 +12,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import alloy.io.Checkpoint;
 import alloy.io.Checkpoints;
+import alloy.io.OutputTarget;
 import alloy.io.SafetensorsFile;
 import alloy.io.TensorInfo;
 import alloy.tensor.FloatTensor;
@@ -52,7 +53,7 @@ class OnnxWriterRealTest {
     @Test
     void unchangedTensorsGiveTheTemplateBack(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("bge-copy");
-        try (OnnxWriter w = OnnxWriter.create(bge, out, false); Arena a = Arena.ofConfined()) {
+        try (OnnxWriter w = OnnxWriter.create(bge, OutputTarget.of(out, false)); Arena a = Arena.ofConfined()) {
             assertEquals(bge.tensors(), w.tensors());
             for (TensorInfo t : bge.tensors()) w.write(t.name(), bge.read(t.name(), a));
             assertEquals(out, w.commit());
@@ -79,7 +80,7 @@ class OnnxWriterRealTest {
     @Test
     void averagedSiblingsRunInOnnxRuntime(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("bge-avg.onnx");
-        try (OnnxWriter w = OnnxWriter.create(bge, out, false)) {
+        try (OnnxWriter w = OnnxWriter.create(bge, OutputTarget.of(out, false))) {
             for (TensorInfo t : bge.tensors()) {
                 try (Arena a = Arena.ofConfined()) {
                     FloatTensor x = bge.read(t.name(), a), y = bge15.read(t.name(), a);
@@ -165,7 +166,7 @@ class OnnxWriterRealTest {
     @Test
     void refusesWrongShapesUnknownNamesAndIncompleteOutputs(@TempDir Path tmp) {
         Path out = tmp.resolve("partial");
-        try (OnnxWriter w = OnnxWriter.create(bge, out, false); Arena a = Arena.ofConfined()) {
+        try (OnnxWriter w = OnnxWriter.create(bge, OutputTarget.of(out, false)); Arena a = Arena.ofConfined()) {
             var e = assertThrows(IllegalArgumentException.class,
                     () -> w.write("encoder.layer.0.output.dense.weight", FloatTensor.allocate(a, alloy.tensor.Shape.of(1536, 384))));
             assertTrue(e.getMessage().contains("expected shape [384, 1536], found [1536, 384]"), e.getMessage());
@@ -177,7 +178,7 @@ class OnnxWriterRealTest {
         assertFalse(Files.exists(out));
         assertTrue(tmp.toFile().list().length == 0, "close() without commit removes the temporary output");
         // An existing output is kept unless overwrite is asked for.
-        assertThrows(alloy.io.CheckpointException.class, () -> OnnxWriter.create(bge, bge.file(), false));
+        assertThrows(alloy.io.CheckpointException.class, () -> OnnxWriter.create(bge, OutputTarget.of(bge.file(), false)));
     }
 
     @Test
@@ -193,7 +194,7 @@ class OnnxWriterRealTest {
                 assertEquals(alloy.tensor.Shape.of(2, 3), lin.shape());
                 assertEquals(List.of(1f, 3f, 5f, 2f, 4f, 6f), List.of(box(lin.toArray())));
                 assertEquals(NameMapping.Rule.BIAS_ADD, c.nameMapping().get(0).rule());
-                try (OnnxWriter wr = OnnxWriter.create(c, out, false)) {
+                try (OnnxWriter wr = OnnxWriter.create(c, OutputTarget.of(out, false))) {
                     Kernels.fast().scale(lin, 2f);
                     wr.write("lin.weight", lin);
                     wr.write("lin.bias", c.read("lin.bias", a));
