@@ -1,18 +1,15 @@
 package alloy.cli;
 
-import alloy.eval.Scorer;
-import alloy.eval.Scorers;
 import alloy.eval.TaskResult;
 import alloy.eval.stats.Bootstrap;
 import alloy.eval.stats.PairedTest;
 import alloy.eval.stats.Score;
 import alloy.eval.task.ProxyTask;
 import alloy.eval.task.Split;
-import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
 import alloy.recipe.MergeRun;
-import alloy.recipe.RecipeYaml;
-import java.nio.file.Path;
+import alloy.search.Candidate;
+import alloy.search.CandidateScorer;
+import alloy.tensor.Kernels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -48,24 +45,20 @@ final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() {
         List<ProxyTask> sets = Tasks.resolve(tasks);
         List<Split> splits = split.equals("both") ? List.of(Split.SEARCH, Split.HELDOUT) : List.of(Split.parse(split));
+        List<Candidate> cands = candidates.stream().map(Candidate::parse).toList();
         List<List<TaskResult>> all = new ArrayList<>();
-        Scorer scorer = null;
-        try {
-            for (String c : candidates) {
-                try (Candidate cand = Candidate.open(c, seed)) {
-                    if (scorer == null) scorer = Scorers.open(cand.checkpoint(), cand.modelName(), sets, Optional.ofNullable(profile));
-                    List<TaskResult> results = new ArrayList<>();
-                    for (Split s : splits) results.addAll(scorer.score(cand.checkpoint(), s));
-                    all.add(results);
-                    System.out.println(c);
-                    for (TaskResult r : results) {
-                        var shown = metrics.equals("primary") ? List.of(r.primary()) : r.metrics().values();
-                        for (Score s : shown) System.out.printf(Locale.ROOT, "  %-24s %-8s %s%n", r.task(), r.split(), s);
-                    }
+        MergeRun.Options opt = new MergeRun.Options(seed, MergeRun.Options.defaults().threads(), Kernels.fast());
+        try (CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt)) {
+            for (Candidate c : cands) {
+                List<TaskResult> results = new ArrayList<>();
+                for (CandidateScorer.Scored s : scorer.score(c, splits)) results.addAll(s.results());
+                all.add(results);
+                System.out.println(c.label());
+                for (TaskResult r : results) {
+                    var shown = metrics.equals("primary") ? List.of(r.primary()) : r.metrics().values();
+                    for (Score s : shown) System.out.printf(Locale.ROOT, "  %-24s %-8s %s%n", r.task(), r.split(), s);
                 }
             }
-        } finally {
-            if (scorer != null) scorer.close();
         }
         for (int k = 1; k < all.size(); k++) {
             System.out.println();
@@ -81,32 +74,5 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** A model on disk, or a recipe merged into memory; owns what it opened. */
-    record Candidate(Checkpoint checkpoint, String modelName, AutoCloseable owner) implements AutoCloseable {
-        static Candidate open(String ref, long seed) {
-            if (ref.endsWith(".yaml") || ref.endsWith(".yml")) {
-                MergeRun run = MergeRun.prepare(RecipeYaml.read(Path.of(ref)));
-                try {
-                    var mem = run.toMemory(ref, new MergeRun.Options(seed, MergeRun.Options.defaults().threads(), alloy.tensor.Kernels.fast()), s -> {});
-                    String name = run.recipe().referenceModel();
-                    return new Candidate(mem, name, () -> { mem.close(); run.close(); });
-                } catch (RuntimeException e) {
-                    run.close();
-                    throw e;
-                }
-            }
-            Checkpoint c = Checkpoints.open(ref, null);
-            return new Candidate(c, ref, c);
-        }
-
-        @Override public void close() {
-            try {
-                owner.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 }

@@ -1,18 +1,16 @@
 package alloy.cli;
 
-import alloy.eval.Scorer;
-import alloy.eval.Scorers;
 import alloy.eval.TaskResult;
 import alloy.eval.stats.Bootstrap;
 import alloy.eval.stats.Score;
-import alloy.eval.sweep.ParamTarget;
-import alloy.eval.sweep.Sweep;
 import alloy.eval.task.ProxyTask;
 import alloy.eval.task.Split;
-import alloy.io.Checkpoint;
 import alloy.recipe.MergeRun;
 import alloy.recipe.Recipe;
 import alloy.recipe.RecipeYaml;
+import alloy.search.CandidateScorer;
+import alloy.search.ParamTarget;
+import alloy.search.Sweep;
 import alloy.tensor.Kernels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,11 +62,9 @@ final class SweepCommand implements Callable<Integer> {
         Optional<ParamTarget> comp = Optional.ofNullable(complement).map(ParamTarget::parse);
         List<ProxyTask> sets = Tasks.resolve(tasks);
         MergeRun.Options opt = new MergeRun.Options(seed, MergeRun.Options.defaults().threads(), Kernels.fast());
-        Sweep sweep = new Sweep(recipe, target, comp, opt, Bootstrap.defaults());
-        String refName = recipe.referenceModel();
+        Sweep sweep = new Sweep(recipe, target, comp, Bootstrap.defaults());
         Sweep.Result result;
-        try (Checkpoint ref = alloy.io.Checkpoints.open(refName, recipe.folder());
-             Scorer scorer = Scorers.open(ref, refName, sets, Optional.ofNullable(profile));
+        try (CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt);
              ProgressBar bar = new ProgressBarBuilder().setTaskName("sweep").setInitialMax(values.length + 4)
                      .setStyle(ProgressBarStyle.ASCII).setUnit(" points", 1).continuousUpdate()
                      .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {

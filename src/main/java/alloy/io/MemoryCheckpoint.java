@@ -22,16 +22,28 @@ public final class MemoryCheckpoint implements Checkpoint {
 
     private final String label;
     private final Optional<Path> modelDir;
+    private final Optional<HfConfig> config;
     private final Arena arena;
     private final Map<String, FloatTensor> tensors = new LinkedHashMap<>();
     private final Map<String, TensorInfo> infos = new LinkedHashMap<>();
 
     /** {@code modelDir}: where config.json and tokenizer files come from (the base model's directory). */
     public MemoryCheckpoint(String label, Optional<Path> modelDir) {
+        this(label, modelDir, Optional.empty());
+    }
+
+    /**
+     * {@code config}: the config.json of what was built, when it differs from the one in {@code modelDir} (a
+     * merge that stacks layers has its own layer count); absent, the one in {@code modelDir} is read.
+     */
+    public MemoryCheckpoint(String label, Optional<Path> modelDir, Optional<HfConfig> config) {
         this.label = label;
         this.modelDir = modelDir;
+        this.config = config;
         this.arena = Arena.ofShared();
     }
+
+    @Override public Optional<HfConfig> config() { return config.or(() -> modelDir.flatMap(HfConfig::read)); }
 
     /** The arena new tensors for this checkpoint must be allocated in. */
     public Arena arena() { return arena; }

@@ -3,6 +3,7 @@ package alloy.recipe;
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointException;
 import alloy.io.CheckpointWriter;
+import alloy.io.HfConfig;
 import alloy.io.TensorSink;
 import alloy.io.MemoryCheckpoint;
 import alloy.merge.MergeInput;
@@ -17,6 +18,7 @@ import alloy.tensor.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -74,9 +76,9 @@ public final class Executor {
     }
 
     /** Merges into memory; float32 values rounded through the plan's output dtype, as a disk merge would store them. */
-    public MemoryCheckpoint toMemory(String label, Listener listener) {
-        Optional<java.nio.file.Path> dir = inputs.get(referenceModel()).modelDirectory();
-        MemoryCheckpoint out = new MemoryCheckpoint(label, dir);
+    public MemoryCheckpoint toMemory(String label, Optional<HfConfig> config, Listener listener) {
+        Optional<Path> dir = inputs.get(referenceModel()).modelDirectory();
+        MemoryCheckpoint out = new MemoryCheckpoint(label, dir, config);
         try {
             run((step, arena) -> {
                 if (step.kind() == Plan.Kind.COPY) return; // integer buffers play no part in evaluation

@@ -1,5 +1,6 @@
 package alloy.recipe;
 
+import alloy.arch.WeightName;
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointException;
 import alloy.io.CheckpointWriter;
@@ -106,7 +107,7 @@ public final class MergeRun implements AutoCloseable {
     public Map<String, Checkpoint> inputs() { return inputs; }
 
     public MemoryCheckpoint toMemory(String label, Options opt, Executor.Listener listener) {
-        return new Executor(plan, inputs, opt.kernels(), opt.seed(), opt.threads()).toMemory(label, listener);
+        return new Executor(plan, inputs, opt.kernels(), opt.seed(), opt.threads()).toMemory(label, outputConfig(), listener);
     }
 
     /** Output formats: a Hugging Face safetensors directory, or an ONNX model rebuilt from the base's ONNX graph. */
@@ -183,6 +184,26 @@ public final class MergeRun implements AutoCloseable {
         }
     }
 
+    /**
+     * The config.json of the merge result: the reference model's, with the output dtype, the layer count a
+     * {@code slices} recipe builds, and the vocabulary size of the (possibly cut) embedding. Both outputs use
+     * it: the one written to disk, and the one a candidate in memory is loaded with.
+     */
+    public Optional<HfConfig> outputConfig() {
+        return inputs.get(recipe.referenceModel()).config().map(cfg -> {
+            ObjectNode json = cfg.json().deepCopy();
+            json.put("torch_dtype", plan.outDtype().torchName());
+            if (!recipe.slices().isEmpty()) {
+                if (json.has("num_hidden_layers")) json.put("num_hidden_layers", plan.outLayers());
+                else if (json.has("n_layer")) json.put("n_layer", plan.outLayers());
+            }
+            plan.steps().stream().filter(s -> WeightName.parse(s.name()).role() == WeightName.Role.EMBEDDING)
+                    .findFirst().filter(s -> s.shape().rank() == 2 && json.has("vocab_size"))
+                    .ifPresent(s -> json.put("vocab_size", s.shape().dim(0)));
+            return new HfConfig(cfg.file(), json);
+        });
+    }
+
     private void writeSideFiles(CheckpointWriter w) {
         Checkpoint ref = inputs.get(recipe.referenceModel());
         Optional<Path> configDir = ref.modelDirectory();
@@ -190,18 +211,9 @@ public final class MergeRun implements AutoCloseable {
                 .map(s -> Checkpoints.resolve(s, recipe.folder()))
                 .map(p -> Files.isDirectory(p) ? p : p.getParent())
                 .or(() -> configDir);
-        configDir.flatMap(HfConfig::read).ifPresent(cfg -> {
-            ObjectNode json = cfg.json().deepCopy();
-            json.put("torch_dtype", plan.outDtype().torchName());
-            if (!recipe.slices().isEmpty()) {
-                if (json.has("num_hidden_layers")) json.put("num_hidden_layers", plan.outLayers());
-                else if (json.has("n_layer")) json.put("n_layer", plan.outLayers());
-            }
-            plan.steps().stream().filter(s -> alloy.arch.WeightName.parse(s.name()).role() == alloy.arch.WeightName.Role.EMBEDDING)
-                    .findFirst().filter(s -> s.shape().rank() == 2 && json.has("vocab_size"))
-                    .ifPresent(s -> json.put("vocab_size", s.shape().dim(0)));
+        outputConfig().ifPresent(cfg -> {
             try {
-                w.writeFile("config.json", new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
+                w.writeFile("config.json", new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg.json()));
             } catch (IOException e) {
                 throw new CheckpointException(cfg.file() + ": cannot rewrite config.json: " + e.getMessage(), e);
             }

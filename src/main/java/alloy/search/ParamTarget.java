@@ -1,4 +1,4 @@
-package alloy.eval.sweep;
+package alloy.search;
 
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;

@@ -1,4 +1,4 @@
-package alloy.eval.sweep;
+package alloy.search;
 
 import alloy.eval.Scorer;
 import alloy.eval.TaskResult;
@@ -7,10 +7,6 @@ import alloy.eval.stats.PairedComparison;
 import alloy.eval.stats.PairedTest;
 import alloy.eval.stats.QuadraticFit;
 import alloy.eval.task.Split;
-import alloy.io.Checkpoint;
-import alloy.io.MemoryCheckpoint;
-import java.util.Map;
-import alloy.recipe.MergeRun;
 import alloy.recipe.Recipe;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,14 +47,12 @@ public final class Sweep {
     private final Recipe recipe;
     private final ParamTarget target;
     private final Optional<ParamTarget> complement;
-    private final MergeRun.Options options;
     private final Bootstrap bootstrap;
 
-    public Sweep(Recipe recipe, ParamTarget target, Optional<ParamTarget> complement, MergeRun.Options options, Bootstrap bootstrap) {
+    public Sweep(Recipe recipe, ParamTarget target, Optional<ParamTarget> complement, Bootstrap bootstrap) {
         this.recipe = recipe;
         this.target = target;
         this.complement = complement;
-        this.options = options;
         this.bootstrap = bootstrap;
     }
 
@@ -67,16 +61,7 @@ public final class Sweep {
         return complement.map(c -> c.apply(r, 1 - x)).orElse(r);
     }
 
-    public Result run(double[] values, Scorer scorer, Listener listener) {
-        Map<String, Checkpoint> inputs = MergeRun.open(recipe);
-        try {
-            return run(values, scorer, listener, inputs);
-        } finally {
-            inputs.values().forEach(Checkpoint::close);
-        }
-    }
-
-    private Result run(double[] values, Scorer scorer, Listener listener, Map<String, Checkpoint> inputs) {
+    public Result run(double[] values, CandidateScorer scorer, Listener listener) {
         if (values.length < 3) throw new IllegalArgumentException("a sweep needs at least 3 values to fit a quadratic, got " + values.length);
         double[] xs = values.clone();
         Arrays.sort(xs);
@@ -84,7 +69,7 @@ public final class Sweep {
         List<Point> points = new ArrayList<>();
         double[] ys = new double[xs.length];
         for (int i = 0; i < xs.length; i++) {
-            Point p = score(xs[i], Role.SAMPLE, Split.SEARCH, scorer, inputs);
+            Point p = score(xs[i], Role.SAMPLE, Split.SEARCH, scorer);
             points.add(p);
             ys[i] = p.objective();
             listener.pointDone(p, points.size(), planned);
@@ -94,18 +79,18 @@ public final class Sweep {
         Point best = points.stream().max((a, b) -> Double.compare(a.objective(), b.objective())).orElseThrow();
         double winner = best.x();
         if (Arrays.stream(xs).noneMatch(x -> Math.abs(x - proposal.x()) < 1e-9)) {
-            Point confirm = score(proposal.x(), Role.PROPOSAL, Split.SEARCH, scorer, inputs);
+            Point confirm = score(proposal.x(), Role.PROPOSAL, Split.SEARCH, scorer);
             points.add(confirm);
             listener.pointDone(confirm, points.size(), planned);
             if (confirm.objective() >= best.objective()) winner = confirm.x();
         }
         List<Comparison> comparisons = new ArrayList<>();
-        Point win = score(winner, Role.HELDOUT, Split.HELDOUT, scorer, inputs);
+        Point win = score(winner, Role.HELDOUT, Split.HELDOUT, scorer);
         points.add(win);
         listener.pointDone(win, points.size(), planned);
         for (double end : new double[] {xs[0], xs[xs.length - 1]}) {
             if (Math.abs(end - winner) < 1e-9) continue;
-            Point e = score(end, Role.HELDOUT, Split.HELDOUT, scorer, inputs);
+            Point e = score(end, Role.HELDOUT, Split.HELDOUT, scorer);
             points.add(e);
             listener.pointDone(e, points.size(), planned);
             comparisons.addAll(compare(e, win));
@@ -131,9 +116,7 @@ public final class Sweep {
         return out;
     }
 
-    private Point score(double x, Role role, Split split, Scorer scorer, Map<String, Checkpoint> inputs) {
-        try (MergeRun run = MergeRun.prepare(at(x), inputs); MemoryCheckpoint m = run.toMemory(target + "=" + x, options, s -> {})) {
-            return new Point(x, role, split, scorer.score(m, split));
-        }
+    private Point score(double x, Role role, Split split, CandidateScorer scorer) {
+        return new Point(x, role, split, scorer.score(new Candidate.Merge(target + "=" + x, at(x)), split).results());
     }
 }

@@ -1,4 +1,4 @@
-package alloy.eval.sweep;
+package alloy.search;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -66,9 +66,10 @@ class SweepTest {
         Recipe recipe = RecipeYaml.parse("merge_method: linear\nmodels:\n  - model: a\n    parameters: {weight: 1}\n"
                 + "  - model: b\n    parameters: {weight: 0}\n", "sweep", dir);
         Sweep sweep = new Sweep(recipe, ParamTarget.parse("models[1].weight"), Optional.of(ParamTarget.parse("models[0].weight")),
-                new MergeRun.Options(0, 1, Kernels.fast()), Bootstrap.defaults());
-        try (Checkpoint t = Checkpoints.open(targetDir)) {
-            Sweep.Result r = sweep.run(new double[] {0, 0.25, 0.5, 1.0}, new DistanceScorer(t), Sweep.Listener.NONE);
+                Bootstrap.defaults());
+        try (Checkpoint t = Checkpoints.open(targetDir);
+             CandidateScorer scorer = new CandidateScorer((ref, name) -> new DistanceScorer(t), new MergeRun.Options(0, 1, Kernels.fast()))) {
+            Sweep.Result r = sweep.run(new double[] {0, 0.25, 0.5, 1.0}, scorer, Sweep.Listener.NONE);
             assertTrue(r.fit().isConcave());
             assertEquals(1.0, r.fit().r2(), 1e-6, "the objective is exactly quadratic in x");
             assertEquals(QuadraticFit.Rule.VERTEX, r.proposal().rule());
