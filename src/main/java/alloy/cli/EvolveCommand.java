@@ -1,0 +1,168 @@
+package alloy.cli;
+
+import alloy.arch.LayerLayout;
+import alloy.eval.TaskResult;
+import alloy.eval.stats.Bootstrap;
+import alloy.eval.stats.Score;
+import alloy.eval.task.ProxyTask;
+import alloy.eval.task.Split;
+import alloy.io.Checkpoint;
+import alloy.io.Checkpoints;
+import alloy.io.OutputTarget;
+import alloy.merge.MergeMethod;
+import alloy.merge.MergeMethods;
+import alloy.recipe.MergeRun;
+import alloy.recipe.RecipeYaml;
+import alloy.search.CandidateScorer;
+import alloy.search.Evolution;
+import alloy.search.Journal;
+import alloy.search.MergeCodec;
+import alloy.search.SearchSpec;
+import alloy.tensor.Kernels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "evolve", mixinStandardHelpOptions = true,
+        description = {"Genetic search over per-model or per-layer merge coefficients (Jenetics), every candidate merged in memory",
+                "and scored on the proxy sets' search split; the winner is reported on the held-out split with paired tests",
+                "against each parent and the uniform merge. Every score is journalled; --resume continues a killed run."})
+final class EvolveCommand implements Callable<Integer> {
+
+    static final String SPEC_FILE = "search.yaml";
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SEARCH.yaml", description = "the search: models, merge_method, parameters with bounds, tasks (see README)")
+    Path specFile;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: results/evolve-<search name>)")
+    Path out;
+
+    @Option(names = "--seed", description = "random seed of the search (default: the search file's seed, else 42)")
+    Long seed;
+
+    @Option(names = "--budget", paramLabel = "EVALS|DURATION", description = "most candidates scored (200) or wall time (90s, 20m); overrides the file")
+    String budget;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "continue the killed run in DIR: its journalled candidates are not scored again")
+    Path resume;
+
+    @Option(names = "--save-model", paramLabel = "DIR", description = "also write the winning checkpoint to DIR")
+    Path saveModel;
+
+    @Option(names = "--profile", description = "encoder pooling profile (bge, e5, minilm, ...); overrides the file")
+    String profile;
+
+    @Override public Integer call() throws IOException {
+        if ((specFile == null) == (resume == null)) throw new IllegalArgumentException("give SEARCH.yaml, or --resume DIR (not both)");
+        Path dir = resume != null ? resume : (out != null ? out : Path.of("results", "evolve-" + stem(specFile)));
+        Path specPath = resume != null ? dir.resolve(SPEC_FILE) : specFile;
+        if (resume != null && !Files.isRegularFile(specPath)) throw new IllegalArgumentException(dir + ": no " + SPEC_FILE + " (not an evolve run folder)");
+        SearchSpec spec = resume == null ? override(SearchSpec.read(specPath)) : SearchSpec.read(specPath);
+        if (saveModel != null) Outputs.one(null, saveModel, false);
+        List<ProxyTask> sets = Tasks.resolve(String.join(",", spec.tasks().keySet()));
+        MergeMethod method = MergeMethods.get(spec.mergeMethod());
+        int layers;
+        try (Checkpoint ref = Checkpoints.open(spec.baseModel().orElse(spec.models().get(0)), spec.folder())) {
+            layers = LayerLayout.of(ref).numLayers();
+        }
+        MergeCodec codec = new MergeCodec(spec, method, layers);
+        Journal journal;
+        if (resume != null) {
+            journal = Journal.resume(dir);
+            System.err.printf(Locale.ROOT, "resuming %s: %d journalled candidates will not be scored again%n", dir, journal.size());
+        } else {
+            journal = Journal.create(dir);
+            // the file a resumed run reads back, with the command line's overrides folded in
+            Files.writeString(dir.resolve(SPEC_FILE), "# the search as run (" + specFile + " with the command line's overrides); --resume reads it\n" + spec.toYaml());
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread main = Thread.currentThread();
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            System.err.println("\nstopping after the candidate in flight (its score is journalled; --resume " + dir + " continues)");
+            try {
+                main.join(120_000);
+            } catch (InterruptedException ignored) {
+                // the JVM is going down anyway
+            }
+        }, "alloy-evolve-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        int genes = codec.tuned().stream().mapToInt(t -> (t.perModel() ? spec.models().size() : 1) * (spec.filters().size() + 1) * codec.anchors()).sum();
+        System.out.printf(Locale.ROOT, "evolve: %s over %d models, %s granularity (%d anchors over %d layers), %d genes; population %d, %d generations%s, seed %d%n",
+                spec.mergeMethod(), spec.models().size(), spec.granularity(), codec.anchors(), layers, genes, spec.population(), spec.generations(),
+                spec.budget().isPresent() ? ", budget " + spec.budget().getAsLong() + " candidates" : spec.duration().map(d -> ", budget " + d.toSeconds() + " s").orElse(""),
+                spec.seed());
+        Split selection = Split.SEARCH;
+        MergeRun.Options opt = new MergeRun.Options(spec.seed(), MergeRun.Options.defaults().threads(), Kernels.fast());
+        long planned = spec.budget().isPresent() ? spec.budget().getAsLong() : (long) spec.population() * spec.generations() + spec.models().size() + 1;
+        Evolution.Result result;
+        try (CandidateScorer scorer = CandidateScorer.forTasks(sets, spec.profile(), opt); journal) {
+            Evolution evo = new Evolution(spec, method, codec, scorer, journal, stop::get, Bootstrap.defaults(), selection);
+            result = evo.run(new Evolution.Listener() {
+                double spent;
+                @Override public void candidate(int scored, String label, double objective, double seconds) {
+                    spent += seconds;
+                }
+                @Override public void generation(Evolution.Generation g) {
+                    double per = g.scored() > 0 ? spent / g.scored() : 0;
+                    long left = Math.max(0, planned - g.scored());
+                    System.out.printf(Locale.ROOT, "generation %d: %d candidates scored (of about %d), search objective best %.4f mean %.4f, %.1f s per candidate, about %s left%n",
+                            g.generation(), g.scored(), planned, g.best(), g.mean(), per, duration(per * left));
+                }
+            });
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // shutting down: the hook is running
+            }
+        }
+        Report.write(dir, spec, codec, layers, result);
+        Report.print(result, spec, dir);
+        if (saveModel != null && !result.stopped()) {
+            try (MergeRun run = MergeRun.prepare(result.winner().recipe() != null ? result.winner().recipe()
+                    : RecipeYaml.parse("merge_method: linear\nmodels:\n  - model: " + result.winner().label() + "\n    parameters: {weight: 1}\n", "winner", spec.folder()))) {
+                Path done = run.toDisk(new OutputTarget(saveModel, false, List.of(specPath)), 5L << 30, opt, s -> {});
+                System.out.println("wrote the winning checkpoint to " + done);
+            }
+        }
+        return result.stopped() ? 130 : 0;
+    }
+
+    private SearchSpec override(SearchSpec s) {
+        var budgetEvals = s.budget();
+        var budgetTime = s.duration();
+        if (budget != null) {
+            Object b = SearchSpec.parseBudget(budget, "--budget");
+            budgetEvals = b instanceof Long n ? java.util.OptionalLong.of(n) : java.util.OptionalLong.empty();
+            budgetTime = b instanceof java.time.Duration d ? Optional.of(d) : Optional.empty();
+        }
+        return new SearchSpec(s.mergeMethod(), s.baseModel(), s.models(), s.tuned(), s.fixed(), s.granularity(), s.filters(), s.tasks(),
+                profile != null ? Optional.of(profile) : s.profile(), s.population(), s.generations(), budgetEvals, budgetTime,
+                seed != null ? seed : s.seed(), s.elites(), s.dtype(), s.folder());
+    }
+
+    static String stem(Path p) { return p.getFileName().toString().replaceAll("\\.ya?ml$", ""); }
+
+    static String duration(double seconds) {
+        if (seconds < 90) return String.format(Locale.ROOT, "%.0f s", seconds);
+        if (seconds < 5400) return String.format(Locale.ROOT, "%.0f min", seconds / 60);
+        return String.format(Locale.ROOT, "%.1f h", seconds / 3600);
+    }
+
+    static String fmt(Score s) { return String.format(Locale.ROOT, "%s %.3f [%.3f, %.3f]", s.metric(), s.value(), s.lower(), s.upper()); }
+
+    static String scores(List<TaskResult> rs) {
+        StringBuilder b = new StringBuilder();
+        for (TaskResult r : rs) b.append(String.format(Locale.ROOT, "  %s %s", r.task(), fmt(r.primary())));
+        return b.toString();
+    }
+}

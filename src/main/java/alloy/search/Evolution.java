@@ -1,0 +1,312 @@
+package alloy.search;
+
+import alloy.eval.TaskResult;
+import alloy.eval.stats.Bootstrap;
+import alloy.eval.stats.PairedComparison;
+import alloy.eval.stats.PairedTest;
+import alloy.eval.task.Split;
+import alloy.merge.MergeMethod;
+import alloy.merge.ParamSpec;
+import alloy.recipe.ParameterSetting;
+import alloy.recipe.Recipe;
+import alloy.recipe.RecipeYaml;
+import io.jenetics.DoubleGene;
+import io.jenetics.GaussianMutator;
+import io.jenetics.Genotype;
+import io.jenetics.MeanAlterer;
+import io.jenetics.Phenotype;
+import io.jenetics.TournamentSelector;
+import io.jenetics.UniformCrossover;
+import io.jenetics.EliteSelector;
+import io.jenetics.engine.Engine;
+import io.jenetics.engine.EvolutionInit;
+import io.jenetics.engine.EvolutionResult;
+import io.jenetics.engine.Evaluator;
+import io.jenetics.engine.Limits;
+import io.jenetics.util.ISeq;
+import io.jenetics.util.RandomRegistry;
+import io.jenetics.util.Seq;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
+import java.util.random.RandomGeneratorFactory;
+import java.util.stream.Stream;
+
+/**
+ * The genetic search of {@code alloy evolve}. Parents alone and the uniform merge are scored first (they
+ * calibrate the objective and seed the population); Jenetics then evolves the genomes of {@link MergeCodec}
+ * on one thread from a seeded generator, scoring each new recipe once through {@link CandidateScorer}, with
+ * every score journalled before it counts. The winner is chosen among the final generation's elites and,
+ * with every parent and the uniform merge, scored on the held-out split, where paired tests say whether it
+ * is really better. The search split's score is never the one reported as the result.
+ */
+public final class Evolution {
+
+    /** Told once per generation and once per scored candidate. */
+    public interface Listener {
+        void candidate(int scored, String label, double objective, double seconds);
+
+        void generation(Generation g);
+
+        Listener NONE = new Listener() {
+            @Override public void candidate(int scored, String label, double objective, double seconds) {}
+            @Override public void generation(Generation g) {}
+        };
+    }
+
+    /** One generation: candidates scored so far (all, not only new ones), best and mean search objective. */
+    public record Generation(int generation, int scored, double best, double mean, double seconds) {}
+
+    /** A candidate with its search-split scores. */
+    public record Scored(String label, Recipe recipe, Candidate candidate, List<TaskResult> search, double objective) {}
+
+    /** A paired comparison of the winner with one reference on one task of the held-out split. */
+    public record Comparison(String against, String task, PairedComparison test) {}
+
+    public record Result(Scored winner, List<Scored> elites, List<Scored> baselines, List<Generation> generations,
+                         Map<String, List<TaskResult>> heldout, List<Comparison> comparisons, Objective objective,
+                         int scored, boolean stopped, Split selection) {}
+
+    /** Thrown out of the evaluator when the user asks to stop; the search ends with what it has. */
+    static final class Stopped extends RuntimeException {
+        Stopped() { super("stopped", null, false, false); }
+    }
+
+    public static final String UNIFORM = "uniform merge";
+
+    private final SearchSpec spec;
+    private final MergeMethod method;
+    private final MergeCodec codec;
+    private final CandidateScorer scorer;
+    private final Journal journal;
+    private final BooleanSupplier stop;
+    private final Bootstrap bootstrap;
+    private final Split selection;
+    private final Set<String> evaluated = new HashSet<>();
+    private final Map<String, Scored> byKey = new LinkedHashMap<>();
+    private Objective objective;
+    private Listener listener = Listener.NONE;
+
+    /**
+     * @param selection the split the winner is chosen on among the elites: validation when every proxy set
+     *                  has one, else search
+     */
+    public Evolution(SearchSpec spec, MergeMethod method, MergeCodec codec, CandidateScorer scorer, Journal journal,
+                     BooleanSupplier stop, Bootstrap bootstrap, Split selection) {
+        this.spec = spec;
+        this.method = method;
+        this.codec = codec;
+        this.scorer = scorer;
+        this.journal = journal;
+        this.stop = stop;
+        this.bootstrap = bootstrap;
+        this.selection = selection;
+    }
+
+    public Result run(Listener listener) {
+        this.listener = listener;
+        // 1. baselines: each parent alone and the uniform merge, on the search split
+        List<Scored> baselines = new ArrayList<>();
+        List<List<TaskResult>> parentScores = new ArrayList<>();
+        this.objective = new Objective(spec.tasks());
+        for (String m : spec.models()) {
+            Candidate c = new Candidate.Model(m, spec.folder());
+            List<TaskResult> r = results("baseline", 0, c, "model:" + m, Split.SEARCH);
+            parentScores.add(r);
+            baselines.add(new Scored(m, null, c, r, Double.NaN));
+        }
+        objective.calibrate(parentScores);
+        baselines.replaceAll(b -> new Scored(b.label(), b.recipe(), b.candidate(), b.search(), objective.value(b.search())));
+        Recipe uniform = codec.recipe(this::uniformValue);
+        baselines.add(scoreRecipe("baseline", 0, UNIFORM, uniform));
+
+        // 2. the evolution, seeded with the baselines that the search space can express
+        List<Generation> generations = new ArrayList<>();
+        boolean stopped = false;
+        EvolutionResult<DoubleGene, Double> last = null;
+        try {
+            last = RandomRegistry.with(generator(spec.seed()), r -> evolve(generations));
+        } catch (Stopped s) {
+            stopped = true;
+        }
+
+        // 3. elites: the best distinct recipes of the final generation (or of everything scored, when stopped)
+        Stream<Scored> pool = last == null ? byKey.values().stream()
+                : last.population().stream().map(p -> byKey.get(RecipeYaml.write(codec.decode(p.genotype())))).filter(s -> s != null);
+        List<Scored> elites = Stream.concat(pool, baselines.stream().filter(b -> b.recipe() != null))
+                .collect(java.util.stream.Collectors.toMap(s -> s.recipe() == null ? s.label() : RecipeYaml.write(s.recipe()), s -> s, (a, b) -> a, LinkedHashMap::new))
+                .values().stream().sorted(Comparator.comparingDouble(Scored::objective).reversed()).limit(spec.elites()).toList();
+        Scored winner = elites.get(0);
+        if (!stopped && selection != Split.SEARCH) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (Scored e : elites) {
+                double v = objective.value(results("elite", 0, e.candidate(), key(e), selection));
+                if (v > best) { best = v; winner = e; }
+            }
+        }
+        if (stopped) return new Result(winner, elites, baselines, generations, Map.of(), List.of(), objective, evaluated.size(), true, selection);
+
+        // 4. held-out: the winner against every parent and the uniform merge
+        Map<String, List<TaskResult>> heldout = new LinkedHashMap<>();
+        heldout.put("winner", results("heldout", 0, winner.candidate(), key(winner), Split.HELDOUT));
+        for (Scored b : baselines) heldout.put(b.label(), results("heldout", 0, b.candidate(), key(b), Split.HELDOUT));
+        List<Comparison> comparisons = new ArrayList<>();
+        List<TaskResult> w = heldout.get("winner");
+        for (Scored b : baselines) {
+            List<TaskResult> ref = heldout.get(b.label());
+            for (int t = 0; t < w.size(); t++) {
+                var a = ref.get(t).primary();
+                var c = w.get(t).primary();
+                if (!a.hasItems() || !c.hasItems()) continue;   // whole-set statistics: compare the intervals
+                comparisons.add(new Comparison(b.label(), w.get(t).task(), PairedTest.compare(c.metric(), a.items(), c.items(), bootstrap)));
+            }
+        }
+        return new Result(winner, elites, baselines, generations, heldout, comparisons, objective, evaluated.size(), false, selection);
+    }
+
+    private static String key(Scored s) { return s.recipe() == null ? "model:" + s.label() : RecipeYaml.write(s.recipe()); }
+
+    private static RandomGenerator generator(long seed) {
+        return RandomGeneratorFactory.of("L64X128MixRandom").create(seed);
+    }
+
+    private EvolutionResult<DoubleGene, Double> evolve(List<Generation> generations) {
+        Evaluator<DoubleGene, Double> evaluator = this::evaluate;
+        Engine<DoubleGene, Double> engine = new Engine.Builder<>(evaluator, codec.codec().encoding())
+                .populationSize(spec.population())
+                .maximizing()
+                .executor(Runnable::run)     // evolution steps on this thread, so the seeded generator decides everything
+                .survivorsSelector(new EliteSelector<>(Math.max(1, spec.elites())))
+                .offspringSelector(new TournamentSelector<>(3))
+                .alterers(new UniformCrossover<>(0.3, 0.5), new MeanAlterer<>(0.15), new GaussianMutator<>(0.2))
+                .build();
+        List<Genotype<DoubleGene>> seeds = new ArrayList<>();
+        for (int k = 0; k < spec.models().size(); k++) {
+            int parent = k;
+            codec.encode((p, i) -> parentValue(p, i, parent)).ifPresent(seeds::add);
+        }
+        codec.encode(this::uniformValue).ifPresent(seeds::add);
+        while (seeds.size() < spec.population()) seeds.add(codec.random());
+        long t0 = System.nanoTime();
+        var stream = engine.stream(EvolutionInit.of(ISeq.of(seeds.subList(0, spec.population())), 1))
+                .limit(r -> !stop.getAsBoolean())
+                .limit(r -> spec.budget().isEmpty() || evaluated.size() < spec.budget().getAsLong());
+        if (spec.duration().isPresent()) stream = stream.limit(Limits.byExecutionTime(spec.duration().get()));
+        EvolutionResult<DoubleGene, Double> last = null;
+        for (EvolutionResult<DoubleGene, Double> r : (Iterable<EvolutionResult<DoubleGene, Double>>) stream.limit(spec.generations())::iterator) {
+            double mean = r.population().stream().mapToDouble(Phenotype::fitness).average().orElse(Double.NaN);
+            Generation g = new Generation((int) r.generation(), evaluated.size(), r.bestFitness(), mean, (System.nanoTime() - t0) / 1e9);
+            generations.add(g);
+            listener.generation(g);
+            last = r;
+        }
+        return last;
+    }
+
+    private ISeq<Phenotype<DoubleGene, Double>> evaluate(Seq<Phenotype<DoubleGene, Double>> population) {
+        return population.stream().map(p -> {
+            if (p.isEvaluated()) return p;
+            Recipe r = codec.decode(p.genotype());
+            return p.withFitness(scoreRecipe("search", (int) p.generation(), null, r).objective());
+        }).collect(ISeq.toISeq());
+    }
+
+    private Scored scoreRecipe(String role, int generation, String label, Recipe r) {
+        String key = RecipeYaml.write(r);
+        Scored known = byKey.get(key);
+        if (known != null) return known;
+        String name = label != null ? label : "candidate " + (evaluated.size() + 1);
+        Candidate c = new Candidate.Merge(name, r);
+        List<TaskResult> res = results(role, generation, c, key, Split.SEARCH);
+        Scored s = new Scored(name, r, c, res, objective.value(res));
+        byKey.put(key, s);
+        return s;
+    }
+
+    /** Scores from the journal when it has them (a resumed run), else scored now and journalled. */
+    private List<TaskResult> results(String role, int generation, Candidate c, String key, Split split) {
+        Optional<Journal.Entry> known = journal.find(key, split);
+        List<TaskResult> res;
+        double secs;
+        if (known.isPresent()) {
+            res = known.get().results();
+            secs = known.get().seconds();
+        } else {
+            if (stop.getAsBoolean()) throw new Stopped();
+            CandidateScorer.Scored s = scorer.score(c, split);
+            res = s.results();
+            secs = s.seconds();
+            journal.append(role, generation, c.label(), key, split, res, secs);
+        }
+        if (split == Split.SEARCH && evaluated.add(key)) {
+            listener.candidate(evaluated.size(), c.label(), objective == null ? Double.NaN : objective.value(res), secs);
+        }
+        return res;
+    }
+
+    /** A method normalises weights (linear, TIES family) when its normalize flag defaults to, or is fixed at, true. */
+    private boolean normalises() {
+        Double fixed = spec.fixed().get("normalize");
+        if (fixed != null) return fixed != 0;
+        return method.parameters().stream().anyMatch(p -> p.name().equals("normalize") && p.defaultValue() != null && p.defaultValue() != 0);
+    }
+
+    /** Every model at the same weight; other parameters at the method's default, or the middle of their bounds. */
+    double uniformValue(String param, int model) {
+        if (param.equals("weight")) return normalises() ? 1.0 : 1.0 / spec.models().size();
+        return defaultOrMiddle(param);
+    }
+
+    /** Parent {@code k} alone: weight 1 for it and 0 for the others, everything kept (density 1), lambda 1. */
+    double parentValue(String param, int model, int k) {
+        return switch (param) {
+            case "weight" -> model == k ? 1.0 : 0.0;
+            case "density", "lambda" -> 1.0;
+            default -> defaultOrMiddle(param);
+        };
+    }
+
+    private double defaultOrMiddle(String param) {
+        SearchSpec.Bounds b = spec.tuned().get(param);
+        Optional<Double> dflt = Stream.concat(method.parameters().stream(), method.tensorParameters().stream())
+                .filter(p -> p.name().equals(param)).map(ParamSpec::defaultValue).filter(v -> v != null).findFirst();
+        if (dflt.isPresent() && (b == null || b.contains(dflt.get()))) return dflt.get();
+        return b == null ? 0.5 : (b.min() + b.max()) / 2;
+    }
+
+    /**
+     * The per-layer values of {@code r} for the report: for each model and tuned parameter, the value at each
+     * layer's depth (and per filter group when the search tunes filters apart).
+     */
+    public static List<Coefficient> coefficients(Recipe r, MergeCodec codec, int layers) {
+        List<Coefficient> out = new ArrayList<>();
+        for (MergeCodec.Tuned t : codec.tuned()) {
+            List<Map.Entry<String, ParameterSetting>> owners = new ArrayList<>();
+            if (t.perModel()) for (Recipe.InputModel m : r.models()) owners.add(Map.entry(m.model(), m.parameters().get(t.name())));
+            else owners.add(Map.entry("(global)", r.parameters().get(t.name())));
+            for (var o : owners) {
+                ParameterSetting s = o.getValue();
+                List<ParameterSetting.Condition> groups = s instanceof ParameterSetting.Filtered f ? f.conditions()
+                        : List.of(new ParameterSetting.Condition(null, s));
+                for (ParameterSetting.Condition c : groups) {
+                    String probe = c.filter() == null ? "" : c.filter();
+                    for (int l = 0; l < layers; l++) {
+                        double depth = layers > 1 ? l / (double) (layers - 1) : 1;
+                        out.add(new Coefficient(l, o.getKey(), c.filter() == null ? t.name() : t.name() + "[" + c.filter() + "]",
+                                c.value().evaluate(probe, depth).orElse(Double.NaN)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    public record Coefficient(int layer, String model, String parameter, double value) {}
+}

@@ -1,0 +1,151 @@
+package alloy.search;
+
+import alloy.merge.MergeMethod;
+import alloy.merge.ParamSpec;
+import alloy.recipe.ParameterSetting;
+import alloy.recipe.Recipe;
+import alloy.tensor.DType;
+import io.jenetics.Chromosome;
+import io.jenetics.DoubleChromosome;
+import io.jenetics.DoubleGene;
+import io.jenetics.Genotype;
+import io.jenetics.engine.Codec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Genome to recipe. One chromosome per tuned parameter, so genes that share bounds share a chromosome and
+ * crossover mixes whole vectors of one parameter. A chromosome holds, for each model (one set for a global
+ * parameter such as t or lambda), for each filter group (the filters, then the rest), one value per gradient
+ * anchor. Decoding gives an ordinary mergekit recipe whose per-layer values are gradient lists: with one
+ * anchor per layer, layer i gets anchor i exactly (mergekit spreads n anchors over depth t = i / (L - 1)).
+ * Values are rounded to 4 decimals, so that recipes are readable and equal genomes give equal recipes.
+ */
+public final class MergeCodec {
+
+    /** One tuned parameter: its chromosome index, whether it is per model, and its bounds. */
+    public record Tuned(String name, int chromosome, boolean perModel, SearchSpec.Bounds bounds) {}
+
+    private final SearchSpec spec;
+    private final int anchors;
+    private final int groups;
+    private final List<Tuned> tuned;
+
+    /**
+     * @param method the merge method, which says which parameters are per model and which are global
+     * @param layers the layer count of the reference model
+     */
+    public MergeCodec(SearchSpec spec, MergeMethod method, int layers) {
+        this.spec = spec;
+        this.anchors = spec.granularity().anchors(Math.max(1, layers));
+        this.groups = spec.filters().size() + 1;
+        List<String> perModel = method.tensorParameters().stream().map(ParamSpec::name).toList();
+        List<String> global = method.parameters().stream().map(ParamSpec::name).toList();
+        List<Tuned> ts = new ArrayList<>();
+        for (var e : spec.tuned().entrySet()) {
+            boolean pm = perModel.contains(e.getKey());
+            if (!pm && !global.contains(e.getKey())) {
+                List<String> known = new ArrayList<>(perModel);
+                known.addAll(global);
+                throw new IllegalArgumentException("'parameters." + e.getKey() + "': " + method.name() + " has no such parameter (it has " + known + ")");
+            }
+            ts.add(new Tuned(e.getKey(), ts.size(), pm, e.getValue()));
+        }
+        this.tuned = List.copyOf(ts);
+    }
+
+    public List<Tuned> tuned() { return tuned; }
+
+    public int anchors() { return anchors; }
+
+    private int length(Tuned t) { return (t.perModel() ? spec.models().size() : 1) * groups * anchors; }
+
+    /** Random genotypes uniformly within the bounds. */
+    public Genotype<DoubleGene> random() {
+        List<DoubleChromosome> cs = new ArrayList<>();
+        for (Tuned t : tuned) cs.add(DoubleChromosome.of(t.bounds().min(), upper(t), length(t)));
+        return Genotype.of(cs);
+    }
+
+    public Codec<Recipe, DoubleGene> codec() { return Codec.of(this::random, this::decode); }
+
+    /** The value source of {@link #encode}: parameter, model (-1 for a global parameter) to value. */
+    @FunctionalInterface
+    public interface Values {
+        double value(String parameter, int model);
+    }
+
+    /**
+     * The genotype whose every gene of parameter p and model i is {@code values(p, i)}, or empty when a value
+     * lies outside the parameter's bounds (the baseline is not representable in this search space).
+     */
+    public Optional<Genotype<DoubleGene>> encode(Values values) {
+        List<DoubleChromosome> cs = new ArrayList<>();
+        for (Tuned t : tuned) {
+            int per = groups * anchors;
+            DoubleGene[] genes = new DoubleGene[length(t)];
+            for (int g = 0; g < genes.length; g++) {
+                double v = values.value(t.name(), t.perModel() ? g / per : -1);
+                if (!t.bounds().contains(v)) return Optional.empty();
+                genes[g] = DoubleGene.of(v, t.bounds().min(), upper(t));
+            }
+            cs.add(DoubleChromosome.of(genes));
+        }
+        return Optional.of(Genotype.of(cs));
+    }
+
+    /** The recipe with {@code values} everywhere, inside the bounds or not (a baseline such as the uniform merge). */
+    public Recipe recipe(Values values) {
+        Map<String, ParameterSetting> global = new LinkedHashMap<>();
+        spec.fixed().forEach((k, v) -> global.put(k, new ParameterSetting.Scalar(v)));
+        List<Recipe.InputModel> models = new ArrayList<>();
+        for (int i = 0; i < spec.models().size(); i++) {
+            Map<String, ParameterSetting> p = new LinkedHashMap<>();
+            for (Tuned t : tuned) if (t.perModel()) p.put(t.name(), new ParameterSetting.Scalar(round(values.value(t.name(), i))));
+            models.add(new Recipe.InputModel(spec.models().get(i), p));
+        }
+        for (Tuned t : tuned) if (!t.perModel()) global.put(t.name(), new ParameterSetting.Scalar(round(values.value(t.name(), -1))));
+        return new Recipe(spec.mergeMethod(), spec.baseModel(), models, List.of(), global,
+                spec.dtype().map(DType::fromRecipe), Optional.empty(), Optional.empty(), spec.folder());
+    }
+
+    public Recipe decode(Genotype<DoubleGene> gt) {
+        Map<String, ParameterSetting> global = new LinkedHashMap<>();
+        spec.fixed().forEach((k, v) -> global.put(k, new ParameterSetting.Scalar(v)));
+        List<Map<String, ParameterSetting>> perModel = new ArrayList<>();
+        for (int i = 0; i < spec.models().size(); i++) perModel.add(new LinkedHashMap<>());
+        for (Tuned t : tuned) {
+            var c = gt.get(t.chromosome());
+            int per = groups * anchors;
+            if (t.perModel()) {
+                for (int i = 0; i < spec.models().size(); i++) perModel.get(i).put(t.name(), setting(c, i * per));
+            } else {
+                global.put(t.name(), setting(c, 0));
+            }
+        }
+        List<Recipe.InputModel> models = new ArrayList<>();
+        for (int i = 0; i < spec.models().size(); i++) models.add(new Recipe.InputModel(spec.models().get(i), perModel.get(i)));
+        return new Recipe(spec.mergeMethod(), spec.baseModel(), models, List.of(), global,
+                spec.dtype().map(DType::fromRecipe), Optional.empty(), Optional.empty(), spec.folder());
+    }
+
+    private ParameterSetting setting(Chromosome<DoubleGene> c, int from) {
+        List<ParameterSetting.Condition> conds = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
+            double[] a = new double[anchors];
+            for (int k = 0; k < anchors; k++) a[k] = round(c.get(from + g * anchors + k).doubleValue());
+            ParameterSetting s = anchors == 1 ? new ParameterSetting.Scalar(a[0]) : new ParameterSetting.Gradient(a);
+            if (groups == 1) return s;
+            conds.add(new ParameterSetting.Condition(g < spec.filters().size() ? spec.filters().get(g) : null, s));
+        }
+        return new ParameterSetting.Filtered(conds);
+    }
+
+    /** Jenetics' gene range excludes its upper end; the search's bounds include theirs (density 1, weight 1). */
+    private static double upper(Tuned t) { return Math.nextUp(t.bounds().max()); }
+
+    static double round(double v) { return Math.round(v * 1e4) / 1e4; }
+}
