@@ -1,12 +1,20 @@
 package alloy.cli;
 
+import alloy.eval.TaskResult;
+import alloy.eval.stats.Bootstrap;
+import alloy.eval.task.ProxyTask;
+import alloy.eval.task.Split;
 import alloy.io.OutputTarget;
 import alloy.recipe.MergeRun;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;
 import alloy.recipe.RecipeYaml;
+import alloy.search.CandidateScorer;
+import alloy.search.GreedySoup;
 import alloy.tensor.DType;
+import alloy.tensor.Kernels;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,14 +25,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "soup", mixinStandardHelpOptions = true,
-        description = "Uniform model soup: the plain average of N checkpoints of one base (a linear merge with equal weights).")
+        description = {"Model soups of N checkpoints of one base. Without --greedy: the uniform average (a linear merge with equal weights), written to -o.",
+                "With --greedy: Wortsman et al.'s greedy soup, each checkpoint added in order of its own score and kept only if the soup improves",
+                "on the search split; then greedy, uniform and best single compared on the held-out split."})
 final class SoupCommand implements Callable<Integer> {
 
     @Parameters(arity = "2..*", paramLabel = "MODEL", description = "checkpoints to average")
     List<String> models;
 
-    @Option(names = {"-o", "--out"}, required = true, description = "output model directory (created atomically)")
+    @Option(names = {"-o", "--out"}, description = "output model directory (created atomically); required without --greedy")
     Path out;
+
+    @Option(names = "--greedy", description = "greedy soup selection on --tasks (built in memory; -o writes the greedy soup)")
+    boolean greedy;
+
+    @Option(names = "--tasks", description = "proxy sets that decide the greedy soup, comma-separated")
+    String tasks;
+
+    @Option(names = "--profile", description = "encoder pooling profile the soup is scored with (bge, e5, minilm, ...)")
+    String profile;
 
     @Option(names = "--dtype", description = "output dtype (default: the first model's)")
     String dtype;
@@ -39,19 +58,54 @@ final class SoupCommand implements Callable<Integer> {
     boolean printRecipe;
 
     @Override public Integer call() {
-        Outputs.one(null, out, false);
+        if (!greedy) Outputs.one(null, out, false);
+        else if (tasks == null) throw new IllegalArgumentException("--greedy needs --tasks: the proxy sets that decide which checkpoints stay");
         long shardBytes = Sizes.parse(shardSize);
-        Recipe r = soup(models, Optional.ofNullable(dtype).map(DType::fromRecipe));
+        Optional<DType> dt = Optional.ofNullable(dtype).map(DType::fromRecipe);
+        Recipe r = soup(models, dt);
+        if (greedy) {
+            if (out != null) Outputs.one(null, out, false);
+            r = greedy(dt);
+        }
         if (printRecipe) System.out.print(RecipeYaml.write(r));
+        if (out == null) return 0;
         try (MergeRun run = MergeRun.prepare(r)) {
             OutputTarget target = run.checkOutput(OutputTarget.of(out, overwrite), MergeRun.Format.SAFETENSORS);
             Path done;
             try (Progress p = new Progress("soup", run.plan())) {
                 done = run.toDisk(target, shardBytes, MergeRun.Options.defaults(), p);
             }
-            System.out.printf(Locale.ROOT, "averaged %d models into %s%n", models.size(), done);
+            System.out.printf(Locale.ROOT, "averaged %d models into %s%n", r.models().size(), done);
         }
         return 0;
+    }
+
+    private Recipe greedy(Optional<DType> dt) {
+        List<ProxyTask> sets = Tasks.resolve(tasks);
+        Map<String, Double> weights = new LinkedHashMap<>();
+        sets.forEach(t -> weights.put(t.name(), 1.0));
+        GreedySoup soup = new GreedySoup(models, Path.of("").toAbsolutePath(), dt, weights);
+        GreedySoup.Result res;
+        MergeRun.Options opt = new MergeRun.Options(0, MergeRun.Options.defaults().threads(), Kernels.fast());
+        System.out.println("greedy soup on the search split (objective: mean over tasks of score / best single model's score):");
+        try (CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt)) {
+            res = soup.run(scorer, Split.SEARCH, Bootstrap.defaults(), s -> System.out.printf(Locale.ROOT, "  %d. %-40s alone %.4f  soup %.4f  %s%n",
+                    s.step(), Report.shorten(s.model()), s.alone(), s.score(), switch (s.decision()) {
+                        case START -> "start (best alone)";
+                        case ACCEPT -> "accept (improves)";
+                        case REJECT -> "reject (does not improve)";
+                    }));
+        }
+        System.out.printf(Locale.ROOT, "greedy soup: %d of %d models: %s%n", res.members().size(), models.size(), res.members().stream().map(Report::shorten).toList());
+        System.out.println("held-out split (never used to choose), 95% bootstrap intervals:");
+        for (Map.Entry<String, List<TaskResult>> e : res.heldout().entrySet()) {
+            System.out.printf(Locale.ROOT, "  %-32s%s%n", Report.shorten(e.getKey()) + (e.getKey().equals(res.best()) ? " (best single)" : ""), EvolveCommand.scores(e.getValue()));
+        }
+        System.out.println("greedy soup vs the uniform soup and the best single model (held-out, paired; the paired bootstrap decides, the sign test is shown beside it):");
+        for (GreedySoup.Comparison c : res.comparisons()) {
+            System.out.printf(Locale.ROOT, "  vs %-28s %-22s %s%n", Report.shorten(c.a()), c.task(), c.test().verdict("it", "greedy"));
+        }
+        return res.greedy();
     }
 
     /** The soup as a recipe: linear, weight 1 each, normalized (so each model counts 1/N). */
