@@ -44,5 +44,6 @@ ALLOY_JVM_FLAGS=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-U
 
 alloy_java() {
   local cp="$ALLOY_ROOT/target/classes:$(cat "$ALLOY_ROOT/target/classpath.txt")"
-  "$JAVA" "${ALLOY_JVM_FLAGS[@]}" ${ALLOY_JAVA_OPTS:-} -cp "$cp" "$@"
+  # JVM crash logs go to the temp folder, never into the working tree
+  "$JAVA" "${ALLOY_JVM_FLAGS[@]}" "-Dalloy.home=$ALLOY_ROOT" "-XX:ErrorFile=${TMPDIR:-/tmp}/alloy_hs_err_%p.log" ${ALLOY_JAVA_OPTS:-} -cp "$cp" "$@"
 }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Score models or recipes (merged in memory) on proxy sets, with 95% bootstrap intervals;",
+        description = {"Score models or recipes (merged in memory) on proxy sets, with 95%% bootstrap intervals;",
                 "with several candidates, a paired test of each against the first tells a real difference from noise."})
 final class EvalCommand implements Callable<Integer> {
 
@@ -49,7 +49,10 @@ final class EvalCommand implements Callable<Integer> {
         List<List<TaskResult>> all = new ArrayList<>();
         MergeRun.Options opt = new MergeRun.Options(seed, MergeRun.Options.defaults().threads(), Kernels.fast());
         try (CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt)) {
+            int k = 0;
             for (Candidate c : cands) {
+                System.err.printf(Locale.ROOT, "scoring %d/%d: %s on %s (%s) ...%n", ++k, cands.size(), c.label(),
+                        sets.stream().map(ProxyTask::name).toList(), splits.stream().map(Split::key).toList());
                 List<TaskResult> results = new ArrayList<>();
                 for (CandidateScorer.Scored s : scorer.score(c, splits)) results.addAll(s.results());
                 all.add(results);

@@ -1,6 +1,8 @@
 package alloy.cli;
 
 import alloy.io.OutputTarget;
+import alloy.merge.ParamSpec;
+import alloy.merge.Params;
 import alloy.recipe.MergeRun;
 import alloy.recipe.Plan;
 import alloy.recipe.Recipe;
@@ -8,7 +10,9 @@ import alloy.recipe.RecipeException;
 import alloy.recipe.RecipeYaml;
 import alloy.tensor.Kernels;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -54,11 +58,29 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "check inputs and print the plan without merging")
     boolean dryRun;
 
+    // mergekit-yaml's flags, accepted so that a command copied from a model card runs; each says why it changes nothing here
+    @Option(names = "--copy-tokenizer", description = "accepted for mergekit compatibility: Alloy always copies the tokenizer (of the base, or tokenizer_source)")
+    boolean copyTokenizer;
+
+    @Option(names = "--allow-crimes", description = "accepted for mergekit compatibility: Alloy checks tensor names and shapes, not architecture names")
+    boolean allowCrimes;
+
+    @Option(names = "--write-model-card", description = "accepted for mergekit compatibility: Alloy always writes README.md")
+    boolean writeModelCard;
+
+    @Option(names = "--lazy-unpickle", description = "accepted for mergekit compatibility: Alloy never unpickles; it maps safetensors files")
+    boolean lazyUnpickle;
+
+    @Option(names = "--cuda", description = "accepted for mergekit compatibility: merges run on the CPU's vector units, at disk speed")
+    boolean cuda;
+
     @Option(names = "--reference-kernels", description = "use the plain scalar kernels (for checking the fast path)")
     boolean reference;
 
     @Override public Integer call() {
         out = Outputs.one(positionalOut, optionOut, dryRun);
+        if (cuda) System.err.println("note: --cuda has no effect: merging runs on the CPU's vector units and is bound by disk speed");
+        if (lazyUnpickle) System.err.println("note: --lazy-unpickle has no effect: Alloy reads only safetensors and ONNX, never pickles");
         MergeRun.Format format = out == null ? MergeRun.Format.SAFETENSORS : format();
         Recipe recipe = RecipeYaml.read(recipeFile);
         long t0 = System.nanoTime();
@@ -74,9 +96,13 @@ final class MergeCommand implements Callable<Integer> {
             OutputTarget target = out == null ? null
                     : run.checkOutput(new OutputTarget(out, overwrite, List.of(recipeFile)), format);
             if (dryRun) {
+                Set<String> flags = new HashSet<>();
+                for (var ps : plan.method().parameters()) if (ps.kind() == ParamSpec.Kind.FLAG) flags.add(ps.name());
+                for (var ps : plan.method().tensorParameters()) if (ps.kind() == ParamSpec.Kind.FLAG) flags.add(ps.name());
+                System.out.printf(Locale.ROOT, "%-60s %-5s %-16s %-11s %s%n", "tensor", "step", "shape", "depth", "parameters (global; per model)");
                 for (Plan.Step s : plan.steps()) {
-                    System.out.printf(Locale.ROOT, "%-60s %-5s %-16s t=%.3f %s%n", s.name(), s.kind(), s.shape(), s.t(),
-                            s.kind() == Plan.Kind.MERGE ? s.global().values() + " " + s.perModel().stream().map(p -> p.values().toString()).toList() : "");
+                    System.out.printf(Locale.ROOT, "%-60s %-5s %-16s depth=%.3f %s%n", s.name(), s.kind(), s.shape(), s.t(),
+                            s.kind() == Plan.Kind.MERGE ? params(s.global(), flags) + "; " + s.perModel().stream().map(p -> params(p, flags)).toList() : "");
                 }
                 return 0;
             }
@@ -85,9 +111,21 @@ final class MergeCommand implements Callable<Integer> {
                 done = run.toDisk(target, format, shardBytes, opt, p);
             }
             double secs = (System.nanoTime() - t0) / 1e9;
-            System.out.printf(Locale.ROOT, "merged %d tensors (%d computed) into %s in %.1f s%n", plan.steps().size(), merged, done, secs);
+            System.out.printf(Locale.ROOT, "wrote %d tensors (%d merged, %d copied unchanged) to %s in %.1f s%n",
+                    plan.steps().size(), merged, plan.steps().size() - merged, done, secs);
         }
         return 0;
+    }
+
+    /** {@code {weight=0.5, normalize=true}}: flags as true/false, numbers as written. */
+    static String params(Params p, Set<String> flags) {
+        StringBuilder b = new StringBuilder("{");
+        p.values().forEach((k, v) -> {
+            if (b.length() > 1) b.append(", ");
+            boolean flag = flags.contains(k);
+            b.append(k).append('=').append(flag ? String.valueOf(v != 0) : (v == Math.rint(v) ? String.valueOf((long) (double) v) : String.valueOf(v)));
+        });
+        return b.append('}').toString();
     }
 
     private MergeRun.Format format() {

@@ -2,24 +2,55 @@ package alloy.cli;
 
 import alloy.recipe.Executor;
 import alloy.recipe.Plan;
+import java.io.Console;
+import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** A progress bar over output tensors, measured in MiB so that one large embedding counts for what it is. */
+/**
+ * Progress over output tensors, measured in MiB so that one large embedding counts for what it is. On a
+ * terminal, a bar redrawn in place; into a pipe or a file, one plain line per tenth of the work, which
+ * grep and less read line by line.
+ */
 final class Progress implements Executor.Listener, AutoCloseable {
 
+    private final String task;
+    private final long total;
     private final ProgressBar bar;
+    private long done;
+    private int lastTenth;
 
     Progress(String task, Plan plan) {
-        this.bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, plan.outputBytes() >> 20))
+        this.task = task;
+        this.total = Math.max(1, plan.outputBytes() >> 20);
+        this.bar = terminal() ? new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
                 .setUnit(" MiB", 1).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate()
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build();
+                .setMaxRenderedLength(80).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null;
     }
 
-    @Override public void tensorDone(Plan.Step step) { bar.stepBy(step.byteSize() >> 20); }
+    /** Whether standard error is an interactive terminal (where a redrawn bar makes sense). */
+    static boolean terminal() {
+        Console c = System.console();
+        return c != null && c.isTerminal();
+    }
 
-    @Override public void close() {
+    @Override public synchronized void tensorDone(Plan.Step step) {
+        done += step.byteSize() >> 20;
+        if (bar != null) {
+            bar.stepTo(Math.min(done, total));
+            return;
+        }
+        int tenth = (int) Math.min(10, done * 10 / total);
+        if (tenth > lastTenth) {
+            lastTenth = tenth;
+            System.err.printf(Locale.ROOT, "%s: %d%% (%d of %d MiB)%n", task, tenth * 10, Math.min(done, total), total);
+        }
+    }
+
+    @Override public synchronized void close() {
+        if (bar == null) return;
         bar.stepTo(bar.getMax());
         bar.close();
     }

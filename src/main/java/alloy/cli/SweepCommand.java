@@ -20,9 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,7 +29,7 @@ import picocli.CommandLine.Parameters;
                 "fit a quadratic, confirm its peak, then score the winner and the ends on the held-out split."})
 final class SweepCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "RECIPE")
+    @Parameters(index = "0", paramLabel = "RECIPE", description = "mergekit-compatible YAML recipe whose value is swept")
     Path recipeFile;
 
     @Option(names = "--param", required = true, description = "value to sweep: a global parameter (t, lambda) or models[i].name")
@@ -50,7 +47,7 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "encoder pooling profile (bge, e5, minilm, ...)")
     String profile;
 
-    @Option(names = "--random-seed", defaultValue = "0")
+    @Option(names = "--random-seed", defaultValue = "0", description = "seed for random merge methods (DARE, DELLA) at every point (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--out", description = "results folder (default: results/sweep-<recipe>-<param>)")
@@ -64,15 +61,18 @@ final class SweepCommand implements Callable<Integer> {
         MergeRun.Options opt = new MergeRun.Options(seed, MergeRun.Options.defaults().threads(), Kernels.fast());
         Sweep sweep = new Sweep(recipe, target, comp, Bootstrap.defaults());
         Sweep.Result result;
-        try (CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt);
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("sweep").setInitialMax(values.length + 4)
-                     .setStyle(ProgressBarStyle.ASCII).setUnit(" points", 1).continuousUpdate()
-                     .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
-            result = sweep.run(values, scorer, (p, done, planned) -> {
-                bar.maxHint(planned);
-                bar.stepTo(done);
-                bar.setExtraMessage(String.format(Locale.ROOT, " %s=%.3f %s %.3f", target, p.x(), p.split(), p.objective()));
-            });
+        if (values.length < 3) throw new IllegalArgumentException("--values: a sweep needs at least 3 values to fit a quadratic, got " + values.length);
+        Path dir = outDir();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("--out " + dir + ": exists and is not a folder");
+        Files.createDirectories(dir);
+        try (CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt)) {
+            int samples = values.length;
+            result = sweep.run(values, scorer, (p, done, planned) -> System.err.printf(Locale.ROOT, "%s %s=%.3f on the %s split: objective %.4f%n",
+                    switch (p.role()) {
+                        case SAMPLE -> String.format(Locale.ROOT, "sample %d/%d:", done, samples);
+                        case PROPOSAL -> "proposal:";
+                        case HELDOUT -> "held-out:";
+                    }, target, p.x(), p.split(), p.objective()));
         }
         print(result, sets);
         write(result);
@@ -109,10 +109,13 @@ final class SweepCommand implements Callable<Integer> {
         }
     }
 
-    private void write(Sweep.Result r) throws IOException {
+    private Path outDir() {
         String stem = recipeFile.getFileName().toString().replaceAll("\\.ya?ml$", "");
-        Path dir = out != null ? out : Path.of("results", "sweep-" + stem + "-" + param.replaceAll("[^A-Za-z0-9_]+", "_"));
-        Files.createDirectories(dir);
+        return out != null ? out : Path.of("results", "sweep-" + stem + "-" + param.replaceAll("[^A-Za-z0-9_]+", "_"));
+    }
+
+    private void write(Sweep.Result r) throws IOException {
+        Path dir = outDir();
         StringBuilder csv = new StringBuilder("param,x,role,split,task,metric,value,lower,upper,n\n");
         for (Sweep.Point p : r.points()) {
             for (TaskResult t : p.results()) {

@@ -7,17 +7,26 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Resolves --tasks: set names under the proxy-tasks folder (ALLOY_TASKS, else ./proxy-tasks), or folder paths. */
+/** Resolves --tasks: set names under the proxy-tasks folders of {@link #roots()}, or folder paths. */
 final class Tasks {
     private Tasks() {}
 
-    static Path root() {
+    /**
+     * Where set names are looked up, in order: $ALLOY_TASKS, ./proxy-tasks, and the proxy-tasks folder of the
+     * Alloy installation the launcher ran from (so names work from any working directory).
+     */
+    static List<Path> roots() {
+        List<Path> roots = new ArrayList<>();
         String env = System.getenv("ALLOY_TASKS");
-        if (env != null) return Path.of(env);
+        if (env != null) roots.add(Path.of(env));
+        roots.add(Path.of("proxy-tasks"));
         String home = System.getProperty("alloy.home");
-        Path here = Path.of("proxy-tasks");
-        if (!Files.isDirectory(here) && home != null) return Path.of(home, "proxy-tasks");
-        return here;
+        if (home != null) roots.add(Path.of(home, "proxy-tasks"));
+        return roots;
+    }
+
+    static Path root() {
+        return roots().stream().filter(Files::isDirectory).findFirst().orElse(Path.of("proxy-tasks"));
     }
 
     static List<ProxyTask> resolve(String spec) {
@@ -30,10 +39,12 @@ final class Tasks {
                 out.add(ProxyTasks.load(p));
                 continue;
             }
-            Path under = root().resolve(name);
-            if (!Files.isRegularFile(under.resolve(ProxyTasks.MANIFEST))) {
+            Path under = roots().stream().map(r -> r.resolve(name)).filter(d -> Files.isRegularFile(d.resolve(ProxyTasks.MANIFEST)))
+                    .findFirst().orElse(null);
+            if (under == null) {
                 List<String> known = Files.isDirectory(root()) ? ProxyTasks.loadAll(root()).stream().map(ProxyTask::name).toList() : List.of();
-                throw new IllegalArgumentException("--tasks: no proxy set '" + name + "' under " + root().toAbsolutePath() + " (known: " + known + ")");
+                throw new IllegalArgumentException("--tasks: no proxy set '" + name + "' under " + roots().stream().map(r -> r.toAbsolutePath().normalize().toString()).distinct().toList()
+                        + " (known: " + known + ")");
             }
             out.add(ProxyTasks.load(under));
         }

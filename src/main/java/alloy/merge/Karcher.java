@@ -21,6 +21,8 @@ public record Karcher() implements MergeMethod {
 
     @Override public String name() { return "karcher"; }
 
+    @Override public String summary() { return "Riemannian (Karcher) mean of the models' weights on the sphere"; }
+
     @Override public List<ParamSpec> parameters() {
         return List.of(ParamSpec.number("max_iter", 10.0), ParamSpec.number("tol", 1e-5));
     }

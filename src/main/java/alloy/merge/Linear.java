@@ -19,6 +19,8 @@ public record Linear() implements MergeMethod {
 
     @Override public String name() { return "linear"; }
 
+    @Override public String summary() { return "weighted average of the models (a model soup when the weights are equal)"; }
+
     @Override public List<ParamSpec> parameters() { return List.of(ParamSpec.flag("normalize", true)); }
 
     @Override public List<ParamSpec> tensorParameters() { return List.of(ParamSpec.required("weight")); }

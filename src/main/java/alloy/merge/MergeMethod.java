@@ -31,6 +31,9 @@ public interface MergeMethod {
 
     default int maxModels() { return Integer.MAX_VALUE; }
 
+    /** One line on what the method does, for {@code alloy methods}. */
+    String summary();
+
     /** True for methods whose output depends on the random seed. */
     default boolean random() { return false; }
 

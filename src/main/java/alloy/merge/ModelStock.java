@@ -23,6 +23,8 @@ public record ModelStock() implements MergeMethod {
 
     @Override public String name() { return "model_stock"; }
 
+    @Override public String summary() { return "average of the fine-tunes pulled toward the base by the angle between them (Jang et al., 2024)"; }
+
     @Override public List<ParamSpec> parameters() { return List.of(ParamSpec.flag("filter_wise", false)); }
 
     @Override public List<ParamSpec> tensorParameters() { return List.of(); }

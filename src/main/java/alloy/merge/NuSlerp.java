@@ -30,6 +30,8 @@ public record NuSlerp() implements MergeMethod {
 
     @Override public String name() { return "nuslerp"; }
 
+    @Override public String summary() { return "spherical interpolation with per-model weights, of the models or of their task vectors over a base"; }
+
     @Override public List<ParamSpec> parameters() {
         return List.of(ParamSpec.flag("nuslerp_row_wise", false), ParamSpec.flag("nuslerp_flatten", true));
     }

@@ -16,6 +16,8 @@ public record Passthrough() implements MergeMethod {
 
     @Override public String name() { return "passthrough"; }
 
+    @Override public String summary() { return "copies tensors unchanged from one model; with slices, stacks layer ranges"; }
+
     @Override public List<ParamSpec> parameters() { return List.of(); }
 
     @Override public List<ParamSpec> tensorParameters() { return List.of(ParamSpec.number("scale", 1.0)); }

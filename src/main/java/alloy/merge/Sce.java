@@ -26,6 +26,8 @@ public record Sce() implements MergeMethod {
 
     @Override public String name() { return "sce"; }
 
+    @Override public String summary() { return "task vectors selected by variance across models, weighted per element, signs elected (select, calculate, erase)"; }
+
     @Override public List<ParamSpec> parameters() {
         return List.of(ParamSpec.flag("int8_mask", false), ParamSpec.number("select_topk", 1.0));
     }

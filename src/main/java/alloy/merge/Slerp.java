@@ -22,6 +22,8 @@ public record Slerp() implements MergeMethod {
 
     @Override public String name() { return "slerp"; }
 
+    @Override public String summary() { return "spherical interpolation between two models at t (0: the base, 1: the other)"; }
+
     @Override public List<ParamSpec> parameters() { return List.of(ParamSpec.required("t")); }
 
     @Override public List<ParamSpec> tensorParameters() { return List.of(); }

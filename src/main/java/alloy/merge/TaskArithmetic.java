@@ -75,6 +75,18 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
     @Override public boolean random() { return sparsifier.random(); }
 
     /** The election this tensor uses: the configured one, or COUNT where the recipe asks for it. */
+    @Override public String summary() {
+        String sparse = switch (sparsifier) {
+            case Sparsifier.None n -> "";
+            case Sparsifier.Magnitude m -> ", each trimmed to its largest `density` fraction";
+            case Sparsifier.Bernoulli b -> ", each randomly dropped to `density` and rescaled (DARE)";
+            case Sparsifier.MagnitudeOutliers m -> ", each cut to a magnitude band without the largest `gamma` outliers (breadcrumbs)";
+            case Sparsifier.RankMagnitudeSampling r -> ", each sampled by magnitude rank around `density` (DELLA)";
+        };
+        String vote = consensus == Consensus.NONE ? "" : ", with a sign elected per weight (TIES)";
+        return "base + lambda * sum of weighted task vectors" + sparse + vote;
+    }
+
     Consensus consensusFor(TensorTask task) {
         if (consensus == Consensus.NONE) return Consensus.NONE;
         return flag(task, this, SIGN_BY_COUNT) ? Consensus.COUNT : consensus;

@@ -118,8 +118,16 @@ public final class MergeRun implements AutoCloseable {
      * reference model's ONNX file (base_model, else the first model), which must therefore be ONNX.
      */
     public Path toDisk(OutputTarget out, Format format, long shardBytes, Options opt, Executor.Listener listener) {
+        return toDisk(out, format, shardBytes, opt, listener, "");
+    }
+
+    /**
+     * As above; {@code origin} (Markdown, may be empty) goes into the model card under "How it was chosen",
+     * e.g. the held-out scores of a search's winner.
+     */
+    public Path toDisk(OutputTarget out, Format format, long shardBytes, Options opt, Executor.Listener listener, String origin) {
         OutputTarget target = checkOutput(out, format);
-        if (format == Format.SAFETENSORS) return toDisk(target, shardBytes, opt, listener);
+        if (format == Format.SAFETENSORS) return toDisk(target, shardBytes, opt, listener, origin);
         OnnxCheckpoint template = (OnnxCheckpoint) inputs.get(recipe.referenceModel());
         Executor ex = new Executor(plan, inputs, opt.kernels(), opt.seed(), opt.threads());
         try (OnnxWriter w = OnnxWriter.create(template, target)) {
@@ -172,6 +180,10 @@ public final class MergeRun implements AutoCloseable {
 
     /** Streams the merge into {@code out} (atomically: nothing appears under that name unless it all succeeds). */
     public Path toDisk(OutputTarget out, long shardBytes, Options opt, Executor.Listener listener) {
+        return toDisk(out, shardBytes, opt, listener, "");
+    }
+
+    private Path toDisk(OutputTarget out, long shardBytes, Options opt, Executor.Listener listener, String origin) {
         OutputTarget target = checkOutput(out, Format.SAFETENSORS);
         Executor ex = new Executor(plan, inputs, opt.kernels(), opt.seed(), opt.threads());
         Map<String, String> meta = new LinkedHashMap<>();
@@ -179,6 +191,7 @@ public final class MergeRun implements AutoCloseable {
         meta.put("merge_method", plan.method().name());
         try (CheckpointWriter w = CheckpointWriter.create(target, ex.entries(), shardBytes, meta)) {
             writeSideFiles(w);
+            w.writeFile("README.md", modelCard(origin).getBytes(StandardCharsets.UTF_8));
             ex.toWriter(w, listener);
             return w.commit();
         }
@@ -202,6 +215,27 @@ public final class MergeRun implements AutoCloseable {
                     .ifPresent(s -> json.put("vocab_size", s.shape().dim(0)));
             return new HfConfig(cfg.file(), json);
         });
+    }
+
+    /**
+     * The model card written beside every merged checkpoint: Hugging Face front matter (tags, base model),
+     * what was merged with which method, the recipe that reproduces it, and where it came from.
+     */
+    public String modelCard(String origin) {
+        StringBuilder b = new StringBuilder("---\nlibrary_name: transformers\ntags:\n- merge\n- alloy\n");
+        recipe.baseModel().ifPresent(m -> b.append("base_model: ").append(m).append('\n'));
+        b.append("---\n\n# Merged model\n\n");
+        b.append("Merged with Alloy using **").append(plan.method().name()).append("** (mergekit's method and semantics)");
+        b.append(recipe.baseModel().map(m -> ", over the base model `" + m + "`").orElse("")).append(".\n\n## Inputs\n\n");
+        for (String m : recipe.referencedModels()) {
+            if (recipe.baseModel().filter(m::equals).isPresent()) continue;
+            b.append("- `").append(m).append("`\n");
+        }
+        b.append(String.format(java.util.Locale.ROOT, "%n%d tensors, %d layers, %s.%n", plan.steps().size(), plan.outLayers(), plan.outDtype().torchName()));
+        if (!origin.isBlank()) b.append("\n## How it was chosen\n\n").append(origin.strip()).append('\n');
+        b.append("\n## Recipe\n\nRun it again with `alloy merge mergekit_config.yml OUT` (or mergekit):\n\n```yaml\n")
+                .append(RecipeYaml.write(recipe)).append("```\n");
+        return b.toString();
     }
 
     private void writeSideFiles(CheckpointWriter w) {

@@ -1,5 +1,8 @@
 package alloy.recipe;
 
+import alloy.merge.MergeMethod;
+import alloy.merge.MergeMethods;
+import alloy.merge.ParamSpec;
 import alloy.tensor.DType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -191,6 +195,7 @@ public final class RecipeYaml {
 
     /** The recipe as mergekit YAML (sweeps and searches write their winners this way). */
     public static String write(Recipe r) {
+        Set<String> flags = flags(r.mergeMethod());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("merge_method", r.mergeMethod());
         r.baseModel().ifPresent(b -> m.put("base_model", b));
@@ -199,7 +204,7 @@ public final class RecipeYaml {
             for (Recipe.InputModel im : r.models()) {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("model", im.model());
-                if (!im.parameters().isEmpty()) e.put("parameters", yamlParams(im.parameters()));
+                if (!im.parameters().isEmpty()) e.put("parameters", yamlParams(im.parameters(), flags));
                 ms.add(e);
             }
             m.put("models", ms);
@@ -211,17 +216,17 @@ public final class RecipeYaml {
                     Map<String, Object> e = new LinkedHashMap<>();
                     e.put("model", is.model());
                     e.put("layer_range", List.of(is.from(), is.to()));
-                    if (!is.parameters().isEmpty()) e.put("parameters", yamlParams(is.parameters()));
+                    if (!is.parameters().isEmpty()) e.put("parameters", yamlParams(is.parameters(), flags));
                     src.add(e);
                 }
                 Map<String, Object> se = new LinkedHashMap<>();
                 se.put("sources", src);
-                if (!s.parameters().isEmpty()) se.put("parameters", yamlParams(s.parameters()));
+                if (!s.parameters().isEmpty()) se.put("parameters", yamlParams(s.parameters(), flags));
                 ss.add(se);
             }
             m.put("slices", ss);
         }
-        if (!r.parameters().isEmpty()) m.put("parameters", yamlParams(r.parameters()));
+        if (!r.parameters().isEmpty()) m.put("parameters", yamlParams(r.parameters(), flags));
         r.dtype().ifPresent(d -> m.put("dtype", d.torchName()));
         r.outDtype().ifPresent(d -> m.put("out_dtype", d.torchName()));
         r.tokenizerSource().ifPresent(t -> m.put("tokenizer_source", t));
@@ -232,9 +237,23 @@ public final class RecipeYaml {
         }
     }
 
-    private static Map<String, Object> yamlParams(Map<String, ParameterSetting> p) {
+    /** Flags (normalize, rescale, ...) are written as true/false, as mergekit's own configs have them. */
+    private static Map<String, Object> yamlParams(Map<String, ParameterSetting> p, Set<String> flags) {
         Map<String, Object> out = new LinkedHashMap<>();
-        p.forEach((k, v) -> out.put(k, v.toYaml()));
+        p.forEach((k, v) -> out.put(k, flags.contains(k) && v instanceof ParameterSetting.Scalar s && (s.value() == 0 || s.value() == 1)
+                ? (Object) (s.value() == 1) : v.toYaml()));
         return out;
+    }
+
+    private static Set<String> flags(String method) {
+        try {
+            MergeMethod m = MergeMethods.get(method);
+            Set<String> f = new HashSet<>();
+            for (ParamSpec ps : m.parameters()) if (ps.kind() == ParamSpec.Kind.FLAG) f.add(ps.name());
+            for (ParamSpec ps : m.tensorParameters()) if (ps.kind() == ParamSpec.Kind.FLAG) f.add(ps.name());
+            return f;
+        } catch (IllegalArgumentException e) {
+            return Set.of();
+        }
     }
 }

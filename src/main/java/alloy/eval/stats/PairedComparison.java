@@ -58,14 +58,18 @@ public record PairedComparison(String metric, double meanDiff, double lower, dou
      * 9-2 p=0.065: real}.
      */
     public String verdict(String nameA, String nameB) {
-        String who = meanDiff > 0 ? nameB + " better than " + nameA
-                : meanDiff < 0 ? nameB + " worse than " + nameA
-                : nameB + " same as " + nameA;
+        // a difference that prints as 0.000 is reported as equal, never as "worse by -0.000"
+        boolean equal = Math.abs(meanDiff) < 0.0005;
+        String who = equal ? nameB + " same as " + nameA
+                : meanDiff > 0 ? nameB + " better than " + nameA
+                : nameB + " worse than " + nameA;
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%s: %s by %+.3f [%.3f, %.3f], %s (paired bootstrap)",
-                metric, who, meanDiff, lower, upper, p(bootstrapP)));
+                metric, who, equal ? 0.0 : meanDiff, lower, upper, p(bootstrapP)));
         if (hasSignTest()) sb.append(String.format(Locale.ROOT, ", sign test %d-%d %s", wins, losses, p(signTestP)));
         sb.append(significant() ? ": real" : ": within noise");
+        // the paired bootstrap decides (it weighs the size of the differences); say so when the sign test, which only counts them, disagrees
+        if (hasSignTest() && (signTestP < DEFAULT_ALPHA) != significant()) sb.append(" (bootstrap decides; the sign test disagrees)");
         return sb.toString();
     }
 

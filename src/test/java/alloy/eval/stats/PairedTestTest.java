@@ -89,8 +89,13 @@ class PairedTestTest {
     @Test
     void verdictReadsAsOneLine() {
         PairedComparison c = new PairedComparison("recall@1", 0.06, 0.02, 0.10, 0.004, 9, 2, 39, 0.065);
-        assertEquals("recall@1: B better than A by +0.060 [0.020, 0.100], p=0.004 (paired bootstrap), sign test 9-2 p=0.065: real",
-                c.verdict());
+        assertEquals("recall@1: B better than A by +0.060 [0.020, 0.100], p=0.004 (paired bootstrap), sign test 9-2 p=0.065: real"
+                + " (bootstrap decides; the sign test disagrees)", c.verdict());
+        PairedComparison agree = new PairedComparison("recall@1", 0.06, 0.02, 0.10, 0.004, 9, 1, 40, 0.021);
+        assertTrue(agree.verdict().endsWith("p=0.021: real"), agree.verdict());
+        // a mean difference that rounds to zero is printed as equal, not as "worse by -0.000"
+        PairedComparison tiny = new PairedComparison("mrr", -0.0001, -0.01, 0.01, 0.9, 1, 1, 28, 1.0);
+        assertTrue(tiny.verdict().contains("B same as A by +0.000"), tiny.verdict());
         assertFalse(c.significant(0.001));
         assertThrows(IllegalArgumentException.class, () -> c.significant(0));
     }
