@@ -79,8 +79,8 @@ public final class Markdown {
     }
 
     /**
-     * Text made literal in a paragraph or a table cell: Markdown's punctuation is backslash-escaped, {@code |}
-     * too (it would end a cell), {@code <} and {@code &} become entities (no HTML gets in), and line breaks
+     * Text made literal in a paragraph or a table cell: Markdown's inline punctuation is backslash-escaped (a
+     * {@code [} can no longer open a link, so {@code !} needs nothing), {@code |} too (it would end a cell), {@code <} and {@code &} become entities (no HTML gets in), and line breaks
      * become spaces (a table row is one line).
      */
     public static String inline(String text) {
@@ -89,7 +89,7 @@ public final class Markdown {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             switch (c) {
-                case '\\', '`', '*', '_', '[', ']', '#', '|', '~', '!' -> sb.append('\\').append(c);
+                case '\\', '`', '*', '_', '[', ']', '|', '~' -> sb.append('\\').append(c);
                 case '<' -> sb.append("&lt;");
                 case '>' -> sb.append("&gt;");
                 case '&' -> sb.append("&amp;");
@@ -103,7 +103,7 @@ public final class Markdown {
 
     /** A line that starts like a list item or a heading underline would turn into one: escape its start. */
     private static String leading(String s) {
-        if (s.startsWith("-") || s.startsWith("+") || s.startsWith("=")) return "\\" + s;
+        if (s.startsWith("-") || s.startsWith("+") || s.startsWith("=") || s.startsWith("#") || s.startsWith(">")) return "\\" + s;
         int d = 0;
         while (d < s.length() && Character.isDigit(s.charAt(d))) d++;
         if (d > 0 && d < s.length() && (s.charAt(d) == '.' || s.charAt(d) == ')')) return s.substring(0, d) + "\\" + s.substring(d);
