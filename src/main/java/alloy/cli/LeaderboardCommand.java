@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -85,7 +84,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
 
     static String markdown(Leaderboard.Result r, List<Run> runs) {
         Markdown md = new Markdown();
-        md.heading(1, "Alloy leaderboard (" + r.split().id() + " split)");
+        md.heading(1, "Alloy leaderboard (" + (r.split() == Split.HELDOUT ? "held-out" : r.split().id()) + " split)");
         md.paragraph(r.method());
         md.bullets(r.notes());
         List<String> head = new ArrayList<>(List.of("#", "candidate", "run", "method", "params"));
@@ -108,11 +107,10 @@ public final class LeaderboardCommand implements Callable<Integer> {
             rows.add(row);
         }
         md.table(head, align, rows);
+        if (r.shown().size() < r.entries().size()) md.paragraph("First " + r.shown().size() + " of " + r.entries().size() + " shown; leaderboard.csv has them all.");
         md.heading(2, "Runs");
         md.table(List.of("run", "kind", "command", "finished"), List.of(Markdown.Align.LEFT, Markdown.Align.LEFT, Markdown.Align.LEFT, Markdown.Align.LEFT),
                 runs.stream().map(x -> List.of(x.id(), x.kind().id(), x.info().commandLine(), x.info().finished().map(Object::toString).orElse("did not finish"))).toList());
         return md.toString();
     }
-
-    static String[] splits() { return Arrays.stream(Split.values()).map(Split::id).toArray(String[]::new); }
 }
