@@ -44,6 +44,9 @@ ALLOY_JVM_FLAGS=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-U
 
 alloy_java() {
   local cp="$ALLOY_ROOT/target/classes:$(cat "$ALLOY_ROOT/target/classpath.txt")"
+  local extra=()
+  # Tablesaw's start-up touches sun.misc.Unsafe, which JDK 24+ warns about on every run (the flag does not exist before 24).
+  if [ "${ALLOY_JDK_MAJOR:-0}" -ge 24 ]; then extra+=(--sun-misc-unsafe-memory-access=allow); fi
   # JVM crash logs go to the temp folder, never into the working tree
-  "$JAVA" "${ALLOY_JVM_FLAGS[@]}" "-Dalloy.home=$ALLOY_ROOT" "-XX:ErrorFile=${TMPDIR:-/tmp}/alloy_hs_err_%p.log" ${ALLOY_JAVA_OPTS:-} -cp "$cp" "$@"
+  "$JAVA" "${ALLOY_JVM_FLAGS[@]}" "${extra[@]}" "-Dalloy.home=$ALLOY_ROOT" "-XX:ErrorFile=${TMPDIR:-/tmp}/alloy_hs_err_%p.log" ${ALLOY_JAVA_OPTS:-} -cp "$cp" "$@"
 }
