@@ -7,17 +7,22 @@ import alloy.eval.stats.Score;
 import alloy.eval.task.ProxyTask;
 import alloy.eval.task.Split;
 import alloy.recipe.MergeRun;
+import alloy.results.RunKind;
+import alloy.results.RunWriter;
 import alloy.search.Candidate;
 import alloy.search.CandidateScorer;
 import alloy.tensor.Kernels;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Score models or recipes (merged in memory) on proxy sets, with 95%% bootstrap intervals;",
@@ -39,8 +44,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--metrics", defaultValue = "all", description = "all, or primary: only each set's main metric (default: ${DEFAULT-VALUE})")
     String metrics;
 
-    @Option(names = "--random-seed", defaultValue = "0", description = "seed for random merge methods in recipes")
+    @Option(names = "--random-seed", defaultValue = "0", description = "seed for random merge methods in recipes (default: ${DEFAULT-VALUE})")
     long seed;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "keep the scores as a run in the common results layout (for alloy leaderboard)")
+    Path out;
+
+    @Spec CommandSpec spec;
 
     @Override public Integer call() {
         List<ProxyTask> sets = Tasks.resolve(tasks);
@@ -48,13 +58,17 @@ final class EvalCommand implements Callable<Integer> {
         List<Candidate> cands = candidates.stream().map(Candidate::parse).toList();
         List<List<TaskResult>> all = new ArrayList<>();
         MergeRun.Options opt = new MergeRun.Options(seed, MergeRun.Options.defaults().threads(), Kernels.fast());
+        RunWriter w = out == null ? null : RunWriter.create(out, Runs.info(RunKind.EVAL, spec, sets).withInput("candidates", candidates).withSeed(seed));
         try (CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt)) {
             int k = 0;
             for (Candidate c : cands) {
                 System.err.printf(Locale.ROOT, "scoring %d/%d: %s on %s (%s) ...%n", ++k, cands.size(), c.label(),
                         sets.stream().map(ProxyTask::name).toList(), splits.stream().map(Split::key).toList());
                 List<TaskResult> results = new ArrayList<>();
-                for (CandidateScorer.Scored s : scorer.score(c, splits)) results.addAll(s.results());
+                for (CandidateScorer.Scored s : scorer.score(c, splits)) {
+                    results.addAll(s.results());
+                    if (w != null) Runs.scores(w, c.label(), c instanceof Candidate.Merge m ? m.recipe() : null, null, s.split(), s.results(), s.seconds());
+                }
                 all.add(results);
                 System.out.println(c.label());
                 for (TaskResult r : results) {
@@ -62,6 +76,11 @@ final class EvalCommand implements Callable<Integer> {
                     for (Score s : shown) System.out.printf(Locale.ROOT, "  %-24s %-8s %s%n", r.task(), r.split(), s);
                 }
             }
+        }
+        if (w != null) {
+            w.finish();
+            w.close();
+            System.out.println("recorded in " + out);
         }
         for (int k = 1; k < all.size(); k++) {
             System.out.println();

@@ -13,6 +13,8 @@ import alloy.merge.MergeMethod;
 import alloy.merge.MergeMethods;
 import alloy.recipe.MergeRun;
 import alloy.recipe.RecipeYaml;
+import alloy.results.RunInfo;
+import alloy.results.RunKind;
 import alloy.search.CandidateScorer;
 import alloy.search.Evolution;
 import alloy.search.Journal;
@@ -28,14 +30,18 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "evolve", mixinStandardHelpOptions = true,
         description = {"Genetic search over per-model or per-layer merge coefficients (Jenetics), every candidate merged in memory",
                 "and scored on the proxy sets' search split; the winner is reported on the held-out split with paired tests",
                 "against each parent and the uniform merge. Every score is journalled; --resume continues a killed run."})
 final class EvolveCommand implements Callable<Integer> {
+
+    @Spec CommandSpec cmdSpec;
 
     static final String SPEC_FILE = "search.yaml";
 
@@ -104,6 +110,7 @@ final class EvolveCommand implements Callable<Integer> {
         MergeRun.Options opt = new MergeRun.Options(spec.seed(), MergeRun.Options.defaults().threads(), Kernels.fast());
         long planned = spec.budget().isPresent() ? spec.budget().getAsLong() : (long) spec.population() * spec.generations() + spec.models().size() + 1;
         Evolution.Result result;
+        List<Journal.Entry> journalEntries;
         try (CandidateScorer scorer = CandidateScorer.forTasks(sets, spec.profile(), opt); journal) {
             Evolution evo = new Evolution(spec, method, codec, scorer, journal, stop::get, Bootstrap.defaults(), selection);
             result = evo.run(new Evolution.Listener() {
@@ -118,6 +125,7 @@ final class EvolveCommand implements Callable<Integer> {
                             g.generation(), g.scored(), planned, g.best(), g.mean(), per, duration(per * left));
                 }
             });
+            journalEntries = journal.entries();
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -125,7 +133,9 @@ final class EvolveCommand implements Callable<Integer> {
                 // shutting down: the hook is running
             }
         }
-        Report.write(dir, spec, codec, layers, result);
+        RunInfo info = Runs.info(RunKind.EVOLVE, cmdSpec, sets).withInput("models", spec.models()).withSeed(spec.seed());
+        if (spec.baseModel().isPresent()) info = info.withInput("base_model", spec.baseModel().get());
+        Report.write(dir, info, spec, codec, layers, result, journalEntries);
         Report.print(result, spec, dir);
         if (saveModel != null && !result.stopped()) {
             try (MergeRun run = MergeRun.prepare(result.winner().recipe() != null ? result.winner().recipe()

@@ -3,12 +3,17 @@ package alloy.cli;
 import alloy.eval.TaskResult;
 import alloy.eval.stats.Score;
 import alloy.recipe.RecipeYaml;
+import alloy.recipe.Recipe;
+import alloy.results.Coefficient;
+import alloy.results.Generation;
+import alloy.results.RunInfo;
+import alloy.results.RunWriter;
 import alloy.search.Evolution;
+import alloy.search.Journal;
 import alloy.search.MergeCodec;
 import alloy.search.SearchSpec;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,41 +23,44 @@ final class Report {
 
     private Report() {}
 
-    static void write(Path dir, SearchSpec spec, MergeCodec codec, int layers, Evolution.Result r) throws IOException {
-        StringBuilder gens = new StringBuilder("generation,scored,best,mean,seconds\n");
-        for (Evolution.Generation g : r.generations()) {
-            gens.append(String.format(Locale.ROOT, "%d,%d,%.6f,%.6f,%.1f%n", g.generation(), g.scored(), g.best(), g.mean(), g.seconds()));
-        }
-        Files.writeString(dir.resolve("generations.csv"), gens);
-        StringBuilder el = new StringBuilder("rank,label,search_objective\n");
-        int k = 1;
-        for (Evolution.Scored e : r.elites()) el.append(String.format(Locale.ROOT, "%d,%s,%.6f%n", k++, csv(e.label()), e.objective()));
-        Files.writeString(dir.resolve("elites.csv"), el);
-        if (r.winner().recipe() != null) {
-            Files.writeString(dir.resolve("winner.yaml"), "# winner of alloy evolve (" + r.winner().label() + "), search objective "
-                    + String.format(Locale.ROOT, "%.4f", r.winner().objective()) + "\n" + RecipeYaml.write(r.winner().recipe()));
-            StringBuilder co = new StringBuilder("layer,model,parameter,value\n");
-            for (Evolution.Coefficient c : Evolution.coefficients(r.winner().recipe(), codec, layers)) {
-                co.append(String.format(Locale.ROOT, "%d,%s,%s,%.4f%n", c.layer(), csv(c.model()), csv(c.parameter()), c.value()));
+    /**
+     * The run in the common results layout: every journalled score as candidate rows (search, held-out), the
+     * generations, the winner's per-layer coefficients, and beside them winner.yaml, elites.csv and
+     * comparisons.csv.
+     */
+    static void write(Path dir, RunInfo info, SearchSpec spec, MergeCodec codec, int layers, Evolution.Result r, List<Journal.Entry> journal) {
+        try (RunWriter w = RunWriter.create(dir, info)) {
+            Map<String, Recipe> recipes = new LinkedHashMap<>();
+            for (Evolution.Scored s : r.elites()) if (s.recipe() != null) recipes.put(s.label(), s.recipe());
+            for (Journal.Entry e : journal) {
+                Recipe recipe = e.key().startsWith("model:") ? null : RecipeYaml.parse(e.key(), e.label(), spec.folder());
+                String name = e.role().equals("heldout") && recipe != null && r.winner().recipe() != null
+                        && RecipeYaml.write(recipe).equals(RecipeYaml.write(r.winner().recipe())) ? "winner (" + e.label() + ")" : e.label();
+                Runs.scores(w, name, recipe, null, e.split(), e.results(), e.seconds());
             }
-            Files.writeString(dir.resolve("coefficients.csv"), co);
-        }
-        if (r.stopped()) return;
-        StringBuilder ho = new StringBuilder("candidate,task,metric,value,lower,upper,n\n");
-        for (var e : r.heldout().entrySet()) {
-            for (TaskResult t : e.getValue()) {
-                Score s = t.primary();
-                ho.append(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.6f,%.6f,%d%n", csv(e.getKey()), t.task(), s.metric(), s.value(), s.lower(), s.upper(), s.n()));
+            for (Evolution.Generation g : r.generations()) w.generation(new Generation(g.generation(), g.scored(), g.best(), g.mean()));
+            StringBuilder el = new StringBuilder("rank,label,search_objective\n");
+            int k = 1;
+            for (Evolution.Scored e : r.elites()) el.append(String.format(Locale.ROOT, "%d,%s,%.6f%n", k++, csv(e.label()), e.objective()));
+            w.text("elites.csv", el.toString());
+            if (r.winner().recipe() != null) {
+                w.text("winner.yaml", "# winner of alloy evolve (" + r.winner().label() + "), search objective "
+                        + String.format(Locale.ROOT, "%.4f", r.winner().objective()) + "\n" + RecipeYaml.write(r.winner().recipe()));
+                for (Evolution.Coefficient c : Evolution.coefficients(r.winner().recipe(), codec, layers)) {
+                    w.coefficient(new Coefficient(c.layer(), shorten(c.model()), c.parameter(), c.value()));
+                }
+            }
+            if (!r.stopped()) {
+                StringBuilder cmp = new StringBuilder("against,task,metric,mean_diff,lower,upper,bootstrap_p,wins,losses,ties,sign_p,verdict\n");
+                for (Evolution.Comparison c : r.comparisons()) {
+                    var t = c.test();
+                    cmp.append(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.6f,%.6f,%.4f,%d,%d,%d,%.4f,%s%n", csv(c.against()), c.task(), t.metric(), t.meanDiff(),
+                            t.lower(), t.upper(), t.bootstrapP(), t.wins(), t.losses(), t.ties(), t.signTestP(), t.significant() ? "real" : "within noise"));
+                }
+                w.text("comparisons.csv", cmp.toString());
+                w.finish();
             }
         }
-        Files.writeString(dir.resolve("heldout.csv"), ho);
-        StringBuilder cmp = new StringBuilder("against,task,metric,mean_diff,lower,upper,bootstrap_p,wins,losses,ties,sign_p,verdict\n");
-        for (Evolution.Comparison c : r.comparisons()) {
-            var t = c.test();
-            cmp.append(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.6f,%.6f,%.4f,%d,%d,%d,%.4f,%s%n", csv(c.against()), c.task(), t.metric(), t.meanDiff(),
-                    t.lower(), t.upper(), t.bootstrapP(), t.wins(), t.losses(), t.ties(), t.signTestP(), t.significant() ? "real" : "within noise"));
-        }
-        Files.writeString(dir.resolve("comparisons.csv"), cmp);
     }
 
     static void print(Evolution.Result r, SearchSpec spec, Path dir) {
@@ -80,7 +88,7 @@ final class Report {
         for (Evolution.Comparison c : r.comparisons()) {
             System.out.printf(Locale.ROOT, "  vs %-28s %-22s %s%n", shorten(c.against()), c.task(), c.test().verdict("it", "winner"));
         }
-        System.out.printf(Locale.ROOT, "%d candidates scored; wrote %s (winner.yaml, journal.jsonl, generations.csv, coefficients.csv, heldout.csv, comparisons.csv)%n",
+        System.out.printf(Locale.ROOT, "%d candidates scored; wrote %s (run.json, candidates.csv, winner.yaml, journal.jsonl, generations.csv, coefficients.csv, comparisons.csv)%n",
                 r.scored(), dir);
     }
 

@@ -9,6 +9,10 @@ import alloy.recipe.MergeRun;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;
 import alloy.recipe.RecipeYaml;
+import alloy.results.Decision;
+import alloy.results.RunKind;
+import alloy.results.RunWriter;
+import alloy.results.SoupStep;
 import alloy.search.CandidateScorer;
 import alloy.search.GreedySoup;
 import alloy.tensor.DType;
@@ -21,14 +25,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "soup", mixinStandardHelpOptions = true,
         description = {"Model soups of N checkpoints of one base. Without --greedy: the uniform average (a linear merge with equal weights), written to -o.",
                 "With --greedy: Wortsman et al.'s greedy soup, each checkpoint added in order of its own score and kept only if the soup improves",
                 "on the search split; then greedy, uniform and best single compared on the held-out split."})
 final class SoupCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Parameters(arity = "2..*", paramLabel = "MODEL", description = "checkpoints to average")
     List<String> models;
@@ -41,6 +49,9 @@ final class SoupCommand implements Callable<Integer> {
 
     @Option(names = "--tasks", description = "proxy sets that decide the greedy soup, comma-separated")
     String tasks;
+
+    @Option(names = "--results", paramLabel = "DIR", description = "where the greedy soup's run is recorded (default: results/soup-<time>)")
+    Path results;
 
     @Option(names = "--profile", description = "encoder pooling profile the soup is scored with (bge, e5, minilm, ...)")
     String profile;
@@ -96,6 +107,19 @@ final class SoupCommand implements Callable<Integer> {
                         case REJECT -> "reject (does not improve)";
                     }));
         }
+        Path dir = results != null ? results : Runs.defaultDir("soup", java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        try (RunWriter w = RunWriter.create(dir, Runs.info(RunKind.SOUP, spec, sets).withInput("models", models))) {
+            for (GreedySoup.Entry e : res.scored()) Runs.scores(w, Report.shorten(e.label()), e.recipe(), null, e.split(), e.results(), e.seconds());
+            for (GreedySoup.Step s : res.steps()) {
+                w.soupStep(new SoupStep(s.step(), Report.shorten(s.model()), switch (s.decision()) {
+                    case START -> Decision.START;
+                    case ACCEPT -> Decision.ACCEPT;
+                    case REJECT -> Decision.REJECT;
+                }, s.score(), "objective"));
+            }
+            w.text("greedy.yaml", "# the greedy soup of alloy soup --greedy\n" + RecipeYaml.write(res.greedy()));
+            w.finish();
+        }
         System.out.printf(Locale.ROOT, "greedy soup: %d of %d models: %s%n", res.members().size(), models.size(), res.members().stream().map(Report::shorten).toList());
         System.out.println("held-out split (never used to choose), 95% bootstrap intervals:");
         for (Map.Entry<String, List<TaskResult>> e : res.heldout().entrySet()) {
@@ -105,6 +129,7 @@ final class SoupCommand implements Callable<Integer> {
         for (GreedySoup.Comparison c : res.comparisons()) {
             System.out.printf(Locale.ROOT, "  vs %-28s %-22s %s%n", Report.shorten(c.a()), c.task(), c.test().verdict("it", "greedy"));
         }
+        System.out.println("recorded in " + dir);
         return res.greedy();
     }
 

@@ -2,12 +2,18 @@ package alloy.cli;
 
 import alloy.eval.TaskResult;
 import alloy.eval.stats.Bootstrap;
+import alloy.eval.stats.QuadraticFit;
 import alloy.eval.stats.Score;
 import alloy.eval.task.ProxyTask;
 import alloy.eval.task.Split;
 import alloy.recipe.MergeRun;
 import alloy.recipe.Recipe;
 import alloy.recipe.RecipeYaml;
+import alloy.results.RunInfo;
+import alloy.results.RunKind;
+import alloy.results.RunWriter;
+import alloy.results.SweepFit;
+import alloy.results.SweepPoint;
 import alloy.search.CandidateScorer;
 import alloy.search.ParamTarget;
 import alloy.search.Sweep;
@@ -21,13 +27,17 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = {"Sweep one recipe value, merging each point in memory and scoring it on the search split;",
                 "fit a quadratic, confirm its peak, then score the winner and the ends on the held-out split."})
 final class SweepCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "RECIPE", description = "mergekit-compatible YAML recipe whose value is swept")
     Path recipeFile;
@@ -64,18 +74,31 @@ final class SweepCommand implements Callable<Integer> {
         if (values.length < 3) throw new IllegalArgumentException("--values: a sweep needs at least 3 values to fit a quadratic, got " + values.length);
         Path dir = outDir();
         if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("--out " + dir + ": exists and is not a folder");
-        Files.createDirectories(dir);
-        try (CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt)) {
+        RunInfo info = Runs.info(RunKind.SWEEP, spec, sets).withInput("recipe", recipeFile.toString()).withSeed(seed);
+        try (RunWriter w = RunWriter.create(dir, info);
+             CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt)) {
             int samples = values.length;
-            result = sweep.run(values, scorer, (p, done, planned) -> System.err.printf(Locale.ROOT, "%s %s=%.3f on the %s split: objective %.4f%n",
-                    switch (p.role()) {
-                        case SAMPLE -> String.format(Locale.ROOT, "sample %d/%d:", done, samples);
-                        case PROPOSAL -> "proposal:";
-                        case HELDOUT -> "held-out:";
-                    }, target, p.x(), p.split(), p.objective()));
+            result = sweep.run(values, scorer, (p, done, planned) -> {
+                System.err.printf(Locale.ROOT, "%s %s=%.3f on the %s split: objective %.4f%n",
+                        switch (p.role()) {
+                            case SAMPLE -> String.format(Locale.ROOT, "sample %d/%d:", done, samples);
+                            case PROPOSAL -> "proposal:";
+                            case HELDOUT -> "held-out:";
+                        }, target, p.x(), p.split(), p.objective());
+                String name = String.format(Locale.ROOT, "%s=%.4g", target, p.x());
+                Runs.scores(w, name, sweep.at(p.x()), name, p.split(), p.results(), Double.NaN);
+            });
+            for (Sweep.Point p : result.points()) {
+                if (p.split() == Split.SEARCH) w.sweepPoint(new SweepPoint(target.toString(), p.x(), p.objective(), p.role() == Sweep.Role.PROPOSAL));
+            }
+            QuadraticFit f = result.fit();
+            w.fit(SweepFit.of(target.toString(), f.a(), f.b(), f.c(), f.r2(), result.proposal().x(), result.proposal().reason()));
+            w.text("winner.yaml", String.format(Locale.ROOT, "# winner of `alloy sweep %s --param %s`: %s = %.4f%n", recipeFile, param, target, result.winner())
+                    + RecipeYaml.write(result.winningRecipe()));
+            w.finish();
         }
         print(result, sets);
-        write(result);
+        System.out.println("wrote " + dir + " (run.json, candidates.csv, sweep.csv, fit.json, winner.yaml)");
         return 0;
     }
 
@@ -112,22 +135,5 @@ final class SweepCommand implements Callable<Integer> {
     private Path outDir() {
         String stem = recipeFile.getFileName().toString().replaceAll("\\.ya?ml$", "");
         return out != null ? out : Path.of("results", "sweep-" + stem + "-" + param.replaceAll("[^A-Za-z0-9_]+", "_"));
-    }
-
-    private void write(Sweep.Result r) throws IOException {
-        Path dir = outDir();
-        StringBuilder csv = new StringBuilder("param,x,role,split,task,metric,value,lower,upper,n\n");
-        for (Sweep.Point p : r.points()) {
-            for (TaskResult t : p.results()) {
-                for (Score s : t.metrics().values()) {
-                    csv.append(String.format(Locale.ROOT, "%s,%.6f,%s,%s,%s,%s,%.6f,%.6f,%.6f,%d%n", r.target(), p.x(), p.role().name().toLowerCase(Locale.ROOT),
-                            p.split(), t.task(), s.metric(), s.value(), s.lower(), s.upper(), s.n()));
-                }
-            }
-        }
-        Files.writeString(dir.resolve("sweep.csv"), csv);
-        String header = String.format(Locale.ROOT, "# winner of `alloy sweep %s --param %s`: %s = %.4f%n", recipeFile, param, r.target(), r.winner());
-        Files.writeString(dir.resolve("winner.yaml"), header + RecipeYaml.write(r.winningRecipe()));
-        System.out.println("wrote " + dir.resolve("sweep.csv") + " and " + dir.resolve("winner.yaml"));
     }
 }

@@ -33,8 +33,12 @@ public final class GreedySoup {
 
     public record Comparison(String a, String b, String task, PairedComparison test) {}
 
+    /** Every score the soup took, for the run's record: a model alone (recipe null) or a soup. */
+    public record Entry(String label, Recipe recipe, Split split, List<TaskResult> results, double seconds) {}
+
     public record Result(List<Step> steps, List<String> members, Recipe greedy, Recipe uniform, String best,
-                         Map<String, List<TaskResult>> heldout, List<Comparison> comparisons, Split selection, Objective objective) {}
+                         Map<String, List<TaskResult>> heldout, List<Comparison> comparisons, Split selection, Objective objective,
+                         List<Entry> scored) {}
 
     public static final String GREEDY = "greedy soup";
     public static final String UNIFORM = "uniform soup";
@@ -62,8 +66,13 @@ public final class GreedySoup {
     }
 
     public Result run(CandidateScorer scorer, Split selection, Bootstrap bootstrap, java.util.function.Consumer<Step> listener) {
+        List<Entry> scored = new ArrayList<>();
         Map<String, List<TaskResult>> alone = new LinkedHashMap<>();
-        for (String m : models) alone.put(m, scorer.score(new Candidate.Model(m, folder), selection).results());
+        for (String m : models) {
+            CandidateScorer.Scored s = scorer.score(new Candidate.Model(m, folder), selection);
+            alone.put(m, s.results());
+            scored.add(new Entry(m, null, selection, s.results(), s.seconds()));
+        }
         Objective objective = new Objective(weights).calibrate(new ArrayList<>(alone.values()));
         List<String> order = new ArrayList<>(models);
         // stable: equal scores keep the order the user gave
@@ -78,7 +87,9 @@ public final class GreedySoup {
             String m = order.get(i);
             List<String> tryMembers = new ArrayList<>(members);
             tryMembers.add(m);
-            double score = objective.value(scorer.score(new Candidate.Merge("soup + " + m, soup(tryMembers)), selection).results());
+            CandidateScorer.Scored tried = scorer.score(new Candidate.Merge("soup + " + m, soup(tryMembers)), selection);
+            scored.add(new Entry("soup of " + tryMembers.size() + " (+ " + m + ")", soup(tryMembers), selection, tried.results(), tried.seconds()));
+            double score = objective.value(tried.results());
             boolean keep = score > best;
             Step s = new Step(i + 1, m, objective.value(alone.get(m)), score, keep ? Decision.ACCEPT : Decision.REJECT);
             steps.add(s);
@@ -92,10 +103,15 @@ public final class GreedySoup {
         Recipe uniform = soup(models);
         String bestSingle = order.get(0);
         Map<String, List<TaskResult>> heldout = new LinkedHashMap<>();
-        heldout.put(GREEDY, members.size() == 1 ? scorer.score(new Candidate.Model(bestSingle, folder), Split.HELDOUT).results()
-                : scorer.score(new Candidate.Merge(GREEDY, greedy), Split.HELDOUT).results());
-        heldout.put(UNIFORM, scorer.score(new Candidate.Merge(UNIFORM, uniform), Split.HELDOUT).results());
-        heldout.put(bestSingle, scorer.score(new Candidate.Model(bestSingle, folder), Split.HELDOUT).results());
+        Map<String, Candidate> finalists = new LinkedHashMap<>();
+        finalists.put(GREEDY, members.size() == 1 ? new Candidate.Model(bestSingle, folder) : new Candidate.Merge(GREEDY, greedy));
+        finalists.put(UNIFORM, new Candidate.Merge(UNIFORM, uniform));
+        finalists.put(bestSingle, new Candidate.Model(bestSingle, folder));
+        for (var f : finalists.entrySet()) {
+            CandidateScorer.Scored s = scorer.score(f.getValue(), Split.HELDOUT);
+            heldout.put(f.getKey(), s.results());
+            scored.add(new Entry(f.getKey(), f.getValue() instanceof Candidate.Merge m ? m.recipe() : null, Split.HELDOUT, s.results(), s.seconds()));
+        }
         List<Comparison> comparisons = new ArrayList<>();
         for (String against : List.of(UNIFORM, bestSingle)) {
             List<TaskResult> g = heldout.get(GREEDY), o = heldout.get(against);
@@ -106,6 +122,6 @@ public final class GreedySoup {
                 comparisons.add(new Comparison(against, GREEDY, g.get(t).task(), PairedTest.compare(b.metric(), a.items(), b.items(), bootstrap)));
             }
         }
-        return new Result(steps, members, greedy, uniform, bestSingle, heldout, comparisons, selection, objective);
+        return new Result(steps, members, greedy, uniform, bestSingle, heldout, comparisons, selection, objective, scored);
     }
 }

@@ -70,8 +70,15 @@ class KillDuringMergeTest {
             Path target = dir.resolve("killed-" + k);
             Process p = new ProcessBuilder(javaCommand("merge", recipe.toString(), "-o", target.toString()))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            long delay = (long) (rnd.nextDouble() * fullNanos);
-            p.waitFor(delay, TimeUnit.NANOSECONDS);
+            if (k % 2 == 0) {
+                // anywhere in the run, start-up included
+                p.waitFor((long) (rnd.nextDouble() * fullNanos), TimeUnit.NANOSECONDS);
+            } else {
+                // while the output is being written: once the staging directory exists, within the next 200 ms
+                Path staging = dir.resolve(".killed-" + k + ".alloy-partial-" + p.pid());
+                while (p.isAlive() && !Files.exists(staging)) Thread.sleep(2);
+                p.waitFor((long) (rnd.nextDouble() * 200), TimeUnit.MILLISECONDS);
+            }
             boolean wasAlive = p.isAlive();
             p.destroyForcibly();   // SIGKILL on Linux
             p.waitFor();

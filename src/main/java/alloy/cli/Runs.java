@@ -1,0 +1,84 @@
+package alloy.cli;
+
+import alloy.eval.TaskResult;
+import alloy.eval.stats.Score;
+import alloy.eval.task.ProxyTask;
+import alloy.recipe.ParameterSetting;
+import alloy.recipe.Recipe;
+import alloy.recipe.RecipeYaml;
+import alloy.results.CandidateRow;
+import alloy.results.RunInfo;
+import alloy.results.RunKind;
+import alloy.results.RunWriter;
+import alloy.results.Split;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Scores as rows of the common results layout ({@code alloy.results}), for every command that scores. */
+final class Runs {
+
+    private Runs() {}
+
+    /** run.json's description of this command: its kind, its arguments as given, the tasks and their primary metrics. */
+    static RunInfo info(RunKind kind, CommandSpec spec, List<ProxyTask> tasks) {
+        List<String> cmd = new ArrayList<>(List.of("alloy", spec.name()));
+        cmd.addAll(spec.commandLine().getParseResult().originalArgs());
+        RunInfo info = RunInfo.start(kind, cmd).withInput("tasks", tasks.stream().map(ProxyTask::name).toList());
+        for (ProxyTask t : tasks) info = info.withMetric(t.name(), t.manifest().metric());
+        return info;
+    }
+
+    /** Writes the recipe (when there is one) and one row per task and metric; returns the recipe's hash ("" for a model). */
+    static String scores(RunWriter w, String candidate, Recipe recipe, String params, alloy.eval.task.Split split,
+                         List<TaskResult> results, double seconds) {
+        String hash = recipe == null ? "" : w.recipe(RecipeYaml.write(recipe));
+        String method = recipe == null ? "model" : recipe.mergeMethod();
+        String summary = params != null ? params : recipe == null ? "" : params(recipe);
+        String name = recipe == null ? Report.shorten(candidate) : candidate;
+        for (TaskResult r : results) {
+            for (Score s : r.metrics().values()) {
+                w.candidate(new CandidateRow(name, hash, method, summary, Split.parse(split.key()), r.task(), s.metric(), s.value(),
+                        s.lower(), s.upper(), s.n(), seconds / Math.max(1, results.size())));
+            }
+        }
+        return hash;
+    }
+
+    /** A short summary of a recipe's values: {@code expert-add: weight=[0.91, 0.4] density=0.7; ...; lambda=1}. */
+    static String params(Recipe r) {
+        List<String> parts = new ArrayList<>();
+        for (Recipe.InputModel m : r.models()) {
+            if (m.parameters().isEmpty()) continue;
+            parts.add(Report.shorten(m.model()) + ": " + values(m.parameters()));
+        }
+        Map<String, ParameterSetting> global = r.parameters();
+        if (!global.isEmpty()) parts.add(values(global));
+        return String.join("; ", parts);
+    }
+
+    private static String values(Map<String, ParameterSetting> ps) {
+        return ps.entrySet().stream().map(e -> e.getKey() + "=" + value(e.getValue())).collect(Collectors.joining(" "));
+    }
+
+    private static String value(ParameterSetting s) {
+        return switch (s) {
+            case ParameterSetting.Scalar sc -> num(sc.value());
+            case ParameterSetting.Gradient g -> java.util.Arrays.stream(g.anchors()).mapToObj(Runs::num).collect(Collectors.joining(", ", "[", "]"));
+            case ParameterSetting.Filtered f -> f.conditions().stream()
+                    .map(c -> (c.filter() == null ? "*" : c.filter()) + ":" + value(c.value())).collect(Collectors.joining(" ", "{", "}"));
+        };
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    static Path defaultDir(String prefix, String name) {
+        return Path.of("results", prefix + "-" + name.replaceAll("[^A-Za-z0-9_.-]+", "_"));
+    }
+}
