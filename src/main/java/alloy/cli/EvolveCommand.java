@@ -113,6 +113,8 @@ final class EvolveCommand implements Callable<Integer> {
         List<Journal.Entry> journalEntries;
         try (CandidateScorer scorer = CandidateScorer.forTasks(sets, spec.profile(), opt); journal) {
             Evolution evo = new Evolution(spec, method, codec, scorer, journal, stop::get, Bootstrap.defaults(), selection);
+            long wall0 = System.nanoTime();
+            int before = journal.size();
             result = evo.run(new Evolution.Listener() {
                 double spent;
                 @Override public void candidate(int scored, String label, double objective, double seconds) {
@@ -126,6 +128,13 @@ final class EvolveCommand implements Callable<Integer> {
                 }
             });
             journalEntries = journal.entries();
+            // the search's own cost (decoding, bookkeeping, journal, Jenetics) against the time spent building and scoring candidates
+            double wall = (System.nanoTime() - wall0) / 1e9;
+            double scoring = journalEntries.subList(before, journalEntries.size()).stream().mapToDouble(Journal.Entry::seconds).sum();
+            if (scoring > 0) {
+                System.out.printf(Locale.ROOT, "search overhead: %.2f s of %.1f s (%.2f%% of the time spent building and scoring candidates)%n",
+                        Math.max(0, wall - scoring), wall, 100 * Math.max(0, wall - scoring) / scoring);
+            }
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
