@@ -166,7 +166,7 @@ final class EvolveCommand implements Callable<Integer> {
         }
         return new SearchSpec(s.mergeMethod(), s.baseModel(), s.models(), s.tuned(), s.fixed(), s.granularity(), s.filters(), s.tasks(),
                 profile != null ? Optional.of(profile) : s.profile(), s.population(), s.generations(), budgetEvals, budgetTime,
-                seed != null ? seed : s.seed(), s.elites(), s.dtype(), s.folder());
+                seed != null ? seed : s.seed(), s.elites(), s.dtype(), s.pareto(), s.folder());
     }
 
     static String stem(Path p) { return p.getFileName().toString().replaceAll("\\.ya?ml$", ""); }

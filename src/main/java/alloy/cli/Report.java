@@ -6,6 +6,7 @@ import alloy.recipe.RecipeYaml;
 import alloy.recipe.Recipe;
 import alloy.results.Coefficient;
 import alloy.results.Generation;
+import alloy.results.ParetoPoint;
 import alloy.results.RunInfo;
 import alloy.results.RunWriter;
 import alloy.search.Evolution;
@@ -39,6 +40,11 @@ final class Report {
                 Runs.scores(w, name, recipe, null, e.split(), e.results(), e.seconds());
             }
             for (Evolution.Generation g : r.generations()) w.generation(new Generation(g.generation(), g.scored(), g.best(), g.mean()));
+            for (Evolution.Scored f : r.front()) {
+                Map<String, Double> objs = new LinkedHashMap<>();
+                for (TaskResult t : f.search()) objs.put(t.task(), r.objective().normalised(t));
+                w.paretoPoint(new ParetoPoint(f.label(), objs));
+            }
             StringBuilder el = new StringBuilder("rank,label,search_objective\n");
             int k = 1;
             for (Evolution.Scored e : r.elites()) el.append(String.format(Locale.ROOT, "%d,%s,%.6f%n", k++, csv(e.label()), e.objective()));
@@ -70,7 +76,16 @@ final class Report {
         for (Evolution.Scored b : r.baselines()) {
             System.out.printf(Locale.ROOT, "  %-32s objective %.4f%s%n", shorten(b.label()), b.objective(), EvolveCommand.scores(b.search()));
         }
-        System.out.printf(Locale.ROOT, "elites of the final generation (search split), winner chosen on the %s split:%n", r.selection());
+        if (!r.front().isEmpty()) {
+            System.out.printf(Locale.ROOT, "Pareto front of the final generation (%d candidates; each task's score / best parent's):%n", r.front().size());
+            for (Evolution.Scored f : r.front()) {
+                StringBuilder b = new StringBuilder();
+                for (TaskResult t : f.search()) b.append(String.format(Locale.ROOT, "  %s %.3f", t.task(), r.objective().normalised(t)));
+                System.out.printf(Locale.ROOT, "  %-32s%s%n", shorten(f.label()), b);
+            }
+        }
+        System.out.printf(Locale.ROOT, "elites of the final generation (search split), winner chosen on the %s split%s:%n", r.selection(),
+                r.front().isEmpty() ? "" : " by the weighted objective among the front");
         for (Evolution.Scored e : r.elites()) {
             System.out.printf(Locale.ROOT, "  %-32s objective %.4f%s%s%n", shorten(e.label()), e.objective(), EvolveCommand.scores(e.search()),
                     e == r.winner() ? "  <- winner" : "");

@@ -23,6 +23,10 @@ import io.jenetics.engine.EvolutionInit;
 import io.jenetics.engine.EvolutionResult;
 import io.jenetics.engine.Evaluator;
 import io.jenetics.engine.Limits;
+import io.jenetics.ext.moea.NSGA2Selector;
+import io.jenetics.ext.moea.Pareto;
+import io.jenetics.ext.moea.UFTournamentSelector;
+import io.jenetics.ext.moea.Vec;
 import io.jenetics.util.ISeq;
 import io.jenetics.util.RandomRegistry;
 import io.jenetics.util.Seq;
@@ -70,9 +74,13 @@ public final class Evolution {
     /** A paired comparison of the winner with one reference on one task of the held-out split. */
     public record Comparison(String against, String task, PairedComparison test) {}
 
+    /**
+     * @param front with {@code objectives: pareto}, the non-dominated candidates of the final generation (each
+     *              task's normalised score an objective); empty otherwise
+     */
     public record Result(Scored winner, List<Scored> elites, List<Scored> baselines, List<Generation> generations,
                          Map<String, List<TaskResult>> heldout, List<Comparison> comparisons, Objective objective,
-                         int scored, boolean stopped, Split selection) {}
+                         int scored, boolean stopped, Split selection, List<Scored> front) {}
 
     /** Thrown out of the evaluator when the user asks to stop; the search ends with what it has. */
     static final class Stopped extends RuntimeException {
@@ -130,17 +138,29 @@ public final class Evolution {
         // 2. the evolution, seeded with the baselines that the search space can express
         List<Generation> generations = new ArrayList<>();
         boolean stopped = false;
-        EvolutionResult<DoubleGene, Double> last = null;
+        List<Genotype<DoubleGene>> last = null;
+        List<Scored> front = List.of();
         try {
-            last = RandomRegistry.with(generator(spec.seed()), r -> evolve(generations));
+            if (spec.pareto()) {
+                List<List<Genotype<DoubleGene>>> out = RandomRegistry.with(generator(spec.seed()), r -> evolvePareto(generations));
+                last = out.get(0);
+                front = out.get(1).stream().map(this::scoredOf).filter(s -> s != null).distinct()
+                        .sorted(Comparator.comparingDouble(Scored::objective).reversed()).toList();
+            } else {
+                EvolutionResult<DoubleGene, Double> end = RandomRegistry.with(generator(spec.seed()), r -> evolve(generations));
+                last = end == null ? null : end.population().stream().map(Phenotype::genotype).toList();
+            }
         } catch (Stopped s) {
             stopped = true;
         }
 
-        // 3. elites: the best distinct recipes of the final generation (or of everything scored, when stopped)
+        // 3. elites: the best distinct recipes of the final generation (or of everything scored, when stopped);
+        //    with a Pareto front, the front's members by the weighted objective
         Stream<Scored> pool = last == null ? byKey.values().stream()
-                : last.population().stream().map(p -> byKey.get(RecipeYaml.write(codec.decode(p.genotype())))).filter(s -> s != null);
-        List<Scored> elites = Stream.concat(pool, baselines.stream().filter(b -> b.recipe() != null))
+                : !front.isEmpty() ? front.stream() : last.stream().map(this::scoredOf).filter(s -> s != null);
+        // a Pareto search chooses on its front alone; a weighted one also among the baselines it was seeded with
+        Stream<Scored> seeded = front.isEmpty() ? baselines.stream().filter(b -> b.recipe() != null) : Stream.empty();
+        List<Scored> elites = Stream.concat(pool, seeded)
                 .collect(java.util.stream.Collectors.toMap(s -> s.recipe() == null ? s.label() : RecipeYaml.write(s.recipe()), s -> s, (a, b) -> a, LinkedHashMap::new))
                 .values().stream().sorted(Comparator.comparingDouble(Scored::objective).reversed()).limit(spec.elites()).toList();
         Scored winner = elites.get(0);
@@ -151,7 +171,7 @@ public final class Evolution {
                 if (v > best) { best = v; winner = e; }
             }
         }
-        if (stopped) return new Result(winner, elites, baselines, generations, Map.of(), List.of(), objective, evaluated.size(), true, selection);
+        if (stopped) return new Result(winner, elites, baselines, generations, Map.of(), List.of(), objective, evaluated.size(), true, selection, front);
 
         // 4. held-out: the winner against every parent and the uniform merge
         Map<String, List<TaskResult>> heldout = new LinkedHashMap<>();
@@ -168,8 +188,16 @@ public final class Evolution {
                 comparisons.add(new Comparison(b.label(), w.get(t).task(), PairedTest.compare(c.metric(), a.items(), c.items(), bootstrap)));
             }
         }
-        return new Result(winner, elites, baselines, generations, heldout, comparisons, objective, evaluated.size(), false, selection);
+        return new Result(winner, elites, baselines, generations, heldout, comparisons, objective, evaluated.size(), false, selection, front);
     }
+
+    private double[] infeasible() {
+        double[] v = new double[spec.tasks().size()];
+        java.util.Arrays.fill(v, -1e9);
+        return v;
+    }
+
+    private Scored scoredOf(Genotype<DoubleGene> g) { return byKey.get(RecipeYaml.write(codec.decode(g))); }
 
     private static String key(Scored s) { return s.recipe() == null ? "model:" + s.label() : RecipeYaml.write(s.recipe()); }
 
@@ -187,15 +215,8 @@ public final class Evolution {
                 .offspringSelector(new TournamentSelector<>(3))
                 .alterers(new UniformCrossover<>(0.3, 0.5), new MeanAlterer<>(0.15), new GaussianMutator<>(0.2))
                 .build();
-        List<Genotype<DoubleGene>> seeds = new ArrayList<>();
-        for (int k = 0; k < spec.models().size(); k++) {
-            int parent = k;
-            codec.encode((p, i) -> parentValue(p, i, parent)).ifPresent(seeds::add);
-        }
-        codec.encode(this::uniformValue).ifPresent(seeds::add);
-        while (seeds.size() < spec.population()) seeds.add(codec.random());
         long t0 = System.nanoTime();
-        var stream = engine.stream(EvolutionInit.of(ISeq.of(seeds.subList(0, spec.population())), 1))
+        var stream = engine.stream(EvolutionInit.of(seeds(), 1))
                 .limit(r -> !stop.getAsBoolean())
                 .limit(r -> spec.budget().isEmpty() || evaluated.size() < spec.budget().getAsLong());
         if (spec.duration().isPresent()) stream = stream.limit(Limits.byExecutionTime(spec.duration().get()));
@@ -208,6 +229,55 @@ public final class Evolution {
             last = r;
         }
         return last;
+    }
+
+    /** The starting population: each parent alone and the uniform merge where the bounds allow, the rest random. */
+    private ISeq<Genotype<DoubleGene>> seeds() {
+        List<Genotype<DoubleGene>> seeds = new ArrayList<>();
+        for (int k = 0; k < spec.models().size(); k++) {
+            int parent = k;
+            codec.encode((p, i) -> parentValue(p, i, parent)).ifPresent(seeds::add);
+        }
+        codec.encode(this::uniformValue).ifPresent(seeds::add);
+        while (seeds.size() < spec.population()) seeds.add(codec.random());
+        return ISeq.of(seeds.subList(0, spec.population()));
+    }
+
+    /**
+     * NSGA-II (Deb et al., 2002, as jenetics.ext builds it): one objective per task, the normalised score;
+     * returns the final population and its Pareto front.
+     */
+    private List<List<Genotype<DoubleGene>>> evolvePareto(List<Generation> generations) {
+        Evaluator<DoubleGene, Vec<double[]>> evaluator = population -> population.stream().map(p -> {
+            if (p.isEvaluated()) return p;
+            Scored s = scoreRecipe("search", (int) p.generation(), null, codec.decode(p.genotype()));
+            return p.withFitness(s.search().isEmpty() ? Vec.of(infeasible()) : Vec.of(s.search().stream().mapToDouble(objective::normalised).toArray()));
+        }).collect(ISeq.toISeq());
+        Engine<DoubleGene, Vec<double[]>> engine = new Engine.Builder<>(evaluator, codec.codec().encoding())
+                .populationSize(spec.population())
+                .maximizing()
+                .executor(Runnable::run)
+                .survivorsSelector(NSGA2Selector.ofVec())
+                .offspringSelector(UFTournamentSelector.ofVec())
+                .alterers(new UniformCrossover<>(0.3, 0.5), new MeanAlterer<>(0.15), new GaussianMutator<>(0.2))
+                .build();
+        long t0 = System.nanoTime();
+        var stream = engine.stream(EvolutionInit.of(seeds(), 1))
+                .limit(r -> !stop.getAsBoolean())
+                .limit(r -> spec.budget().isEmpty() || evaluated.size() < spec.budget().getAsLong());
+        if (spec.duration().isPresent()) stream = stream.limit(Limits.byExecutionTime(spec.duration().get()));
+        EvolutionResult<DoubleGene, Vec<double[]>> last = null;
+        for (EvolutionResult<DoubleGene, Vec<double[]>> r : (Iterable<EvolutionResult<DoubleGene, Vec<double[]>>>) stream.limit(spec.generations())::iterator) {
+            double[] objs = r.population().stream().mapToDouble(p -> scoredOf(p.genotype()).objective()).toArray();
+            Generation g = new Generation((int) r.generation(), evaluated.size(), java.util.Arrays.stream(objs).max().orElse(Double.NaN),
+                    java.util.Arrays.stream(objs).average().orElse(Double.NaN), (System.nanoTime() - t0) / 1e9);
+            generations.add(g);
+            listener.generation(g);
+            last = r;
+        }
+        if (last == null) return List.of(List.of(), List.of());
+        ISeq<Phenotype<DoubleGene, Vec<double[]>>> front = Pareto.front(last.population(), (a, b) -> a.fitness().dominance(b.fitness()));
+        return List.of(last.population().stream().map(Phenotype::genotype).toList(), front.stream().map(Phenotype::genotype).toList());
     }
 
     private ISeq<Phenotype<DoubleGene, Double>> evaluate(Seq<Phenotype<DoubleGene, Double>> population) {
@@ -240,10 +310,19 @@ public final class Evolution {
             secs = known.get().seconds();
         } else {
             if (stop.getAsBoolean()) throw new Stopped();
-            CandidateScorer.Scored s = scorer.score(c, split);
-            res = s.results();
-            secs = s.seconds();
-            journal.append(role, generation, c.label(), key, split, res, secs);
+            long t0 = System.nanoTime();
+            try {
+                CandidateScorer.Scored s = scorer.score(c, split);
+                res = s.results();
+                secs = s.seconds();
+            } catch (IllegalArgumentException e) {
+                // a genome the method cannot merge (linear weights that sum to 0 under normalize): the candidate is
+                // infeasible, journalled with no scores, and the search goes on
+                res = List.of();
+                secs = (System.nanoTime() - t0) / 1e9;
+                System.err.println("note: " + c.label() + " cannot be merged (" + e.getMessage().lines().findFirst().orElse("") + "); scored as infeasible");
+            }
+            journal.append(res.isEmpty() ? "infeasible" : role, generation, c.label(), key, split, res, secs);
         }
         if (split == Split.SEARCH && evaluated.add(key)) {
             listener.candidate(evaluated.size(), c.label(), objective == null ? Double.NaN : objective.value(res), secs);

@@ -44,7 +44,9 @@ public final class Objective {
         return higher ? v / ref : (v > 0 ? ref / v : 0);
     }
 
+    /** The objective; an infeasible candidate (no scores: it could not be merged) gets the lowest value there is. */
     public double value(List<TaskResult> results) {
+        if (results.isEmpty()) return -1e9;
         double sum = 0, w = 0;
         for (TaskResult r : results) {
             double wt = weights.getOrDefault(r.task(), 1.0);

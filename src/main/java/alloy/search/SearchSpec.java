@@ -33,11 +33,13 @@ import java.util.regex.Pattern;
  * @param tasks       proxy-set name to weight in the objective
  * @param budget      the most candidates scored (baselines included), when given
  * @param duration    the most wall time the evolution may take, when given
+ * @param pareto      {@code objectives: pareto}: NSGA-II over the tasks' normalised scores, reporting the Pareto
+ *                    front; otherwise one weighted objective
  */
 public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<String> models, Map<String, Bounds> tuned,
                          Map<String, Double> fixed, Granularity granularity, List<String> filters, Map<String, Double> tasks,
                          Optional<String> profile, int population, int generations, OptionalLong budget,
-                         Optional<Duration> duration, long seed, int elites, Optional<String> dtype, Path folder) {
+                         Optional<Duration> duration, long seed, int elites, Optional<String> dtype, boolean pareto, Path folder) {
 
     /** Inclusive bounds of one tuned parameter. */
     public record Bounds(double min, double max) {
@@ -104,7 +106,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
     }
 
     private static final Set<String> KEYS = Set.of("merge_method", "base_model", "models", "parameters", "fixed", "granularity",
-            "filters", "tasks", "profile", "population", "generations", "budget", "seed", "elites", "dtype");
+            "filters", "tasks", "profile", "population", "generations", "budget", "seed", "elites", "dtype", "objectives");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -177,7 +179,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
             return new SearchSpec(method, base, models, tuned, fixed, g, filters, tasks,
                     Optional.ofNullable(root.get("profile")).map(JsonNode::asText), population, generations, budget, duration,
                     root.has("seed") ? root.get("seed").asLong() : 42, intOr(root, "elites", Math.max(1, Math.min(4, population / 4)), label),
-                    Optional.ofNullable(root.get("dtype")).map(JsonNode::asText), folder);
+                    Optional.ofNullable(root.get("dtype")).map(JsonNode::asText), objectives(root, label), folder);
         } catch (IllegalArgumentException e) {
             throw new RecipeException(label + ": " + e.getMessage(), e);
         }
@@ -207,6 +209,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
         m.put("seed", seed);
         m.put("elites", elites);
         dtype.ifPresent(d -> m.put("dtype", d));
+        if (pareto) m.put("objectives", "pareto");
         try {
             return YAML.writeValueAsString(m).replaceFirst("^---\\n", "");
         } catch (IOException e) {
@@ -217,6 +220,15 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
     private String absolute(String ref) {
         Path p = folder.resolve(ref);
         return !Path.of(ref).isAbsolute() && Files.exists(p) ? p.normalize().toString() : ref;
+    }
+
+    private static boolean objectives(JsonNode root, String label) {
+        String o = Optional.ofNullable(root.get("objectives")).map(JsonNode::asText).orElse("weighted");
+        return switch (o) {
+            case "weighted" -> false;
+            case "pareto" -> true;
+            default -> throw new RecipeException(label + ": 'objectives': weighted (one weighted objective) or pareto (NSGA-II over the tasks), found " + o);
+        };
     }
 
     /** A budget as candidates ({@code 200}) or wall time ({@code 20m}, {@code 90s}, {@code 1h}). */

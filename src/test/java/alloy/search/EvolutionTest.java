@@ -174,4 +174,48 @@ class EvolutionTest {
         }
         assertEquals(runs.get(0), runs.get(1));
     }
+
+    /** Closeness to a and closeness to b, as two tasks: their trade-off is a front, not a point. */
+    static final class TwoTargets implements alloy.eval.Scorer {
+        final Closeness a, b;
+
+        TwoTargets(Checkpoint a, Checkpoint b) { this.a = new Closeness(a); this.b = new Closeness(b); }
+
+        @Override public List<TaskResult> score(Checkpoint c, Split split) {
+            TaskResult ra = a.score(c, split).get(0), rb = b.score(c, split).get(0);
+            return List.of(new TaskResult("near-a", split.key(), ra.primary(), ra.metrics()), new TaskResult("near-b", split.key(), rb.primary(), rb.metrics()));
+        }
+    }
+
+    @Test
+    void paretoSearchReportsANonDominatedFront() {
+        SearchSpec s = SearchSpec.parse("""
+                merge_method: linear
+                models: [a, b]
+                parameters:
+                  weight: [0, 1]
+                fixed: {normalize: true}
+                tasks: [near-a, near-b]
+                objectives: pareto
+                population: 8
+                generations: 5
+                elites: 3
+                seed: 9
+                """, "pareto", dir);
+        try (Checkpoint ca = Checkpoints.open(dir.resolve("a")); Checkpoint cb = Checkpoints.open(dir.resolve("b"));
+             CandidateScorer cs = new CandidateScorer((ref, name) -> new TwoTargets(ca, cb), new MergeRun.Options(0, 1, Kernels.fast()));
+             Journal journal = Journal.create(dir.resolve("pareto-run"))) {
+            Evolution.Result r = new Evolution(s, MergeMethods.get("linear"), new MergeCodec(s, MergeMethods.get("linear"), 4),
+                    cs, journal, () -> false, Bootstrap.defaults(), Split.SEARCH).run(Evolution.Listener.NONE);
+            assertTrue(r.front().size() >= 2, "a trade-off between two targets has more than one optimum: " + r.front().size());
+            for (Evolution.Scored f : r.front()) {
+                for (Evolution.Scored g : r.front()) {
+                    double fa = r.objective().normalised(f.search().get(0)), fb = r.objective().normalised(f.search().get(1));
+                    double ga = r.objective().normalised(g.search().get(0)), gb = r.objective().normalised(g.search().get(1));
+                    assertTrue(!(ga >= fa && gb >= fb && (ga > fa || gb > fb)), g.label() + " dominates " + f.label() + " on the front");
+                }
+            }
+            assertTrue(r.front().contains(r.winner()), "the winner is chosen on the front");
+        }
+    }
 }
