@@ -18,7 +18,8 @@ import java.util.Set;
 /**
  * Reads and writes mergekit YAML recipes. Every error names the file and the key path
  * ({@code models[1].parameters.density}); unknown keys are refused rather than ignored, since a typo in a
- * parameter name would otherwise merge silently with a default.
+ * parameter name would otherwise merge silently with a default. Anchors, aliases and duplicate keys follow
+ * YAML, not Jackson's tree reader ({@link YamlTree}).
  */
 public final class RecipeYaml {
 
@@ -42,12 +43,7 @@ public final class RecipeYaml {
     }
 
     public static Recipe parse(String text, String label, Path folder) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(text);
-        } catch (IOException e) {
-            throw new RecipeException(label + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
-        }
+        JsonNode root = YamlTree.read(text, label);
         if (root == null || !root.isObject()) throw new RecipeException(label + ": a recipe is a YAML mapping with merge_method and models or slices");
         Ctx c = new Ctx(label);
         for (var it = root.fieldNames(); it.hasNext(); ) {
@@ -180,13 +176,21 @@ public final class RecipeYaml {
                     JsonNode val = e.get("value");
                     if (val == null) throw err(ek + ".value", "is missing");
                     JsonNode f = e.get("filter");
+                    // a mapping or list has no text: read as "" it would match every tensor
+                    if (f != null && !f.isNull() && !f.isValueNode()) throw err(ek + ".filter", "must be a string, found " + f.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
                     conds.add(new ParameterSetting.Condition(f == null || f.isNull() ? null : f.asText(), setting(val, ek + ".value", false)));
                 }
                 return new ParameterSetting.Filtered(conds);
             }
             if (v.isObject() && v.has("value")) return setting(YAML.createArrayNode().add(v), key, allowFilters);
-            throw err(key, "must be a number, true/false, a list of numbers (gradient) or a list of {filter, value}, found " + v);
+            throw err(key, "must be a number, true/false, a list of numbers (gradient) or a list of {filter, value}, found " + brief(v));
         }
+    }
+
+    /** A value as it appears in an error: its JSON form, cut short (an alias may stand for a large subtree). */
+    static String brief(JsonNode v) {
+        String s = v.toString();
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
     /** The recipe as mergekit YAML (sweeps and searches write their winners this way). */
