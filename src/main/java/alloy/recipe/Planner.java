@@ -8,6 +8,7 @@ import alloy.merge.MergeMethod;
 import alloy.merge.ParamSpec;
 import alloy.merge.Params;
 import alloy.tensor.DType;
+import alloy.tensor.MachineMemory;
 import alloy.tensor.Shape;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -261,6 +262,10 @@ public final class Planner {
             }
         }
         Shape shape = commonShape(outName, all, infos);
+        if (!MachineMemory.fitsFloat32(shape.numel())) {
+            throw err("tensor '" + outName + "' " + shape + " needs " + MachineMemory.human(MachineMemory.float32Bytes(shape.numel()))
+                    + " as float32 to merge, more than this machine's " + MachineMemory.human(MachineMemory.total()) + " of memory");
+        }
         Params global = resolveGlobal(paramName, sliceParams, t);
         List<Params> perModel = new ArrayList<>();
         for (int i = 0; i < sources.size(); i++) {
