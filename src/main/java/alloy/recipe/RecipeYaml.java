@@ -156,15 +156,22 @@ public final class RecipeYaml {
             return out;
         }
 
+        /** A number of a parameter value; .inf and .nan are YAML numbers but no merge parameter's value. */
+        double finite(JsonNode v, String key) {
+            double d = v.isBoolean() ? (v.asBoolean() ? 1 : 0) : v.asDouble();
+            if (!Double.isFinite(d)) throw err(key, "must be a finite number, found " + d);
+            return d;
+        }
+
         ParameterSetting setting(JsonNode v, String key, boolean allowFilters) {
-            if (v.isNumber()) return new ParameterSetting.Scalar(v.asDouble());
+            if (v.isNumber()) return new ParameterSetting.Scalar(finite(v, key));
             if (v.isBoolean()) return new ParameterSetting.Scalar(v.asBoolean() ? 1 : 0);
             if (v.isArray() && !v.isEmpty()) {
                 boolean numbers = true;
                 for (JsonNode e : v) numbers &= e.isNumber() || e.isBoolean();
                 if (numbers) {
                     double[] a = new double[v.size()];
-                    for (int i = 0; i < a.length; i++) a[i] = v.get(i).isBoolean() ? (v.get(i).asBoolean() ? 1 : 0) : v.get(i).asDouble();
+                    for (int i = 0; i < a.length; i++) a[i] = finite(v.get(i), key + "[" + i + "]");
                     return new ParameterSetting.Gradient(a);
                 }
                 if (!allowFilters) throw err(key, "must be a number or a list of numbers");

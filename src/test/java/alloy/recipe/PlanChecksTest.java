@@ -50,7 +50,13 @@ class PlanChecksTest {
     void negativeOrNanDensityIsRefusedAtPlanTime() {
         String ties = "merge_method: ties\nbase_model: base\nmodels:\n  - model: a\n    parameters: {weight: 1, density: %s}\n  - model: b\n    parameters: {weight: 1, density: 0.5}\n";
         assertEquals("'models[0].parameters.density': ties's density must be >= 0, got -0.5", refused(ties.formatted("-0.5")).getMessage());
-        assertEquals("'models[0].parameters.density': ties's density must be a finite number, got NaN", refused(ties.formatted(".nan")).getMessage());
+        RecipeException nan = assertThrows(RecipeException.class, () -> RecipeYaml.parse(ties.formatted(".nan"), "r.yaml", dir));
+        assertEquals("r.yaml: 'models[0].parameters.density' must be a finite number, found NaN", nan.getMessage());
+        // a recipe built in code (a sweep, a search) meets the same check in the planner
+        Recipe slerp = RecipeYaml.parse("merge_method: slerp\nbase_model: base\nmodels: [base, a]\nparameters: {t: 0.5}\n", "r.yaml", dir)
+                .withParameter("t", new ParameterSetting.Scalar(Double.NaN));
+        assertEquals("'parameters.t': slerp's t must be a finite number, got NaN",
+                assertThrows(RecipeException.class, () -> MergeRun.prepare(slerp).close()).getMessage());
     }
 
     @Test
