@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An input cut short after it was opened (another process rewriting it) fails with a CheckpointException
- * naming the file and tensor. Reading the missing pages of a mapping raises SIGBUS, which in the Vector API's
- * compiled loads kills the JVM, so without the checks this test does not fail: its JVM dies.
+ * naming the file and tensor. Reading the missing pages of a mapping raises SIGBUS: without the checks the
+ * reads here return zeros from the last partial page or fail with the JVM's InternalError, and where the Vector
+ * API's loads have been compiled (a long merge), the JVM dies.
  */
 class TruncatedInputTest {
 
