@@ -3,7 +3,7 @@ package alloy.io;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.file.Path;
 
 /**
@@ -24,13 +24,15 @@ public final class MappedReads {
     private MappedReads() {}
 
     /**
-     * Refuses {@code tensor} unless {@code file} (open as {@code channel}) still reaches {@code endInFile}, then
-     * faults every page of {@code view} in with plain loads.
+     * Refuses {@code tensor} unless {@code file} (open as {@code open}) still reaches {@code endInFile}, then
+     * faults every page of {@code view} in with plain loads. The size comes from a RandomAccessFile, not a
+     * FileChannel: a FileChannel is closed for good when a thread is interrupted inside it, as merge workers
+     * are when another worker fails, and every later read of the checkpoint would then fail.
      */
-    public static void check(FileChannel channel, Path file, String tensor, long endInFile, MemorySegment view) {
+    public static void check(RandomAccessFile open, Path file, String tensor, long endInFile, MemorySegment view) {
         long size;
         try {
-            size = channel.size();
+            size = open.length();
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot read tensor '" + tensor + "': " + e.getMessage(), e);
         }

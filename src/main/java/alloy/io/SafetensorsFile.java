@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -13,7 +14,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -41,7 +41,7 @@ public final class SafetensorsFile implements Checkpoint {
     private final Optional<Path> modelDir;
     private final Arena arena;
     /** Kept open for the size check before each tensor is handed out ({@link MappedReads}). */
-    private final FileChannel channel;
+    private final RandomAccessFile open;
     private final MemorySegment data;
     /** Where the data buffer starts in the file: 8 + header length. */
     private final long dataStart;
@@ -49,12 +49,12 @@ public final class SafetensorsFile implements Checkpoint {
     private final Map<String, long[]> offsets;
     private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path file, Optional<Path> modelDir, Arena arena, FileChannel channel, MemorySegment data, long dataStart,
+    private SafetensorsFile(Path file, Optional<Path> modelDir, Arena arena, RandomAccessFile open, MemorySegment data, long dataStart,
                             Map<String, TensorInfo> infos, Map<String, long[]> offsets, Map<String, String> metadata) {
         this.file = file;
         this.modelDir = modelDir;
         this.arena = arena;
-        this.channel = channel;
+        this.open = open;
         this.data = data;
         this.dataStart = dataStart;
         this.infos = infos;
@@ -68,12 +68,12 @@ public final class SafetensorsFile implements Checkpoint {
 
     static SafetensorsFile open(Path file, Optional<Path> modelDir) {
         Arena arena = Arena.ofShared();
-        FileChannel ch = null;
+        RandomAccessFile ch = null;
         try {
-            ch = FileChannel.open(file, StandardOpenOption.READ);
-            long size = ch.size();
+            ch = new RandomAccessFile(file.toFile(), "r");
+            long size = ch.length();
             if (size < 8) throw new CheckpointException(file + ": truncated, " + size + " bytes (a safetensors file starts with an 8-byte header length)");
-            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment all = ch.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long n = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             if (n < 2 || n > size - 8) {
                 throw new CheckpointException(file + ": header length " + n + " is larger than the file allows (" + (size - 8) + " bytes after the length)");
@@ -99,7 +99,7 @@ public final class SafetensorsFile implements Checkpoint {
         }
     }
 
-    private static void closeQuietly(FileChannel ch) {
+    private static void closeQuietly(RandomAccessFile ch) {
         if (ch == null) return;
         try {
             ch.close();
@@ -207,14 +207,14 @@ public final class SafetensorsFile implements Checkpoint {
         long[] o = offsets.get(name);
         if (o == null) throw new CheckpointException(file + ": no tensor named '" + name + "'");
         MemorySegment view = data.asSlice(o[0], o[1] - o[0]).asReadOnly();
-        MappedReads.check(channel, file, name, dataStart + o[1], view);
+        MappedReads.check(open, file, name, dataStart + o[1], view);
         return view;
     }
 
     @Override public Map<String, String> metadata() { return metadata; }
 
     @Override public void close() {
-        closeQuietly(channel);
+        closeQuietly(open);
         arena.close();
     }
 }

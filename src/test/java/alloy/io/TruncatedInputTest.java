@@ -71,4 +71,20 @@ class TruncatedInputTest {
             }
         }
     }
+
+    @Test
+    void anInterruptedReaderLeavesTheInputReadable() throws IOException {
+        // merge workers are interrupted when another one fails; the size check must not close the file for good
+        // (an interrupted FileChannel call does), or every later read of the open checkpoint fails
+        Path m = RandomModels.write(dir.resolve("i"), RandomModels.Spec.tiny(), DType.F32, 1, 1, 0, 1 << 30);
+        try (Checkpoint c = Checkpoints.open(m); Arena a = Arena.ofConfined()) {
+            Thread.currentThread().interrupt();
+            try {
+                c.raw("model.norm.weight");
+            } finally {
+                Thread.interrupted();
+            }
+            assertEquals(16, c.read("model.norm.weight", a).size());
+        }
+    }
 }

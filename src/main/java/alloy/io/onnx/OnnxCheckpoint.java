@@ -8,15 +8,15 @@ import alloy.io.TensorInfo;
 import alloy.io.onnx.OnnxModel.Tensor;
 import alloy.tensor.DType;
 import alloy.tensor.Shape;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +44,7 @@ public final class OnnxCheckpoint implements Checkpoint {
     private final Path file;
     private final Arena arena;
     /** Kept open for the size check before each tensor is handed out ({@link MappedReads}). */
-    private final FileChannel channel;
+    private final RandomAccessFile open;
     private final OnnxModel model;
     private final List<NameMapping> mapping;
     private final Map<String, Entry> entries;
@@ -52,10 +52,10 @@ public final class OnnxCheckpoint implements Checkpoint {
     private final Map<String, MemorySegment> materialized = new ConcurrentHashMap<>();
     private final Map<String, String> metadata;
 
-    private OnnxCheckpoint(Path file, Arena arena, FileChannel channel, OnnxModel model, List<NameMapping> mapping, Map<String, Entry> entries) {
+    private OnnxCheckpoint(Path file, Arena arena, RandomAccessFile open, OnnxModel model, List<NameMapping> mapping, Map<String, Entry> entries) {
         this.file = file;
         this.arena = arena;
-        this.channel = channel;
+        this.open = open;
         this.model = model;
         this.mapping = mapping;
         this.entries = entries;
@@ -77,12 +77,12 @@ public final class OnnxCheckpoint implements Checkpoint {
     public static OnnxCheckpoint open(Path file) {
         Path f = file.toAbsolutePath().normalize();
         Arena arena = Arena.ofShared();
-        FileChannel ch = null;
+        RandomAccessFile ch = null;
         try {
-            ch = FileChannel.open(f, StandardOpenOption.READ);
-            long size = ch.size();
+            ch = new RandomAccessFile(f.toFile(), "r");
+            long size = ch.length();
             if (size == 0) throw new CheckpointException(f + ": empty file, not an ONNX model");
-            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment all = ch.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             OnnxModel model = OnnxModel.parse(f, all);
             List<NameMapping> mapping = HfNames.map(model);
             Map<String, Entry> entries = new LinkedHashMap<>();
@@ -97,10 +97,10 @@ public final class OnnxCheckpoint implements Checkpoint {
             if (entries.isEmpty()) throw new CheckpointException(f + ": ONNX model has no float weights among its "
                     + model.initializers().size() + " initializers");
             return new OnnxCheckpoint(f, arena, ch, model, mapping, Collections.unmodifiableMap(entries));
-        } catch (NoSuchFileException e) {
+        } catch (FileNotFoundException e) {
             closeQuietly(ch);
             arena.close();
-            throw new CheckpointException(f + ": no such file", e);
+            throw new CheckpointException(f + (Files.exists(f) ? ": cannot read: " + e.getMessage() : ": no such file"), e);
         } catch (IOException e) {
             closeQuietly(ch);
             arena.close();
@@ -117,7 +117,7 @@ public final class OnnxCheckpoint implements Checkpoint {
         }
     }
 
-    private static void closeQuietly(FileChannel ch) {
+    private static void closeQuietly(RandomAccessFile ch) {
         if (ch == null) return;
         try {
             ch.close();
@@ -184,7 +184,7 @@ public final class OnnxCheckpoint implements Checkpoint {
         Entry e = entry(name);
         Tensor t = e.onnx();
         // the whole TensorProto: its raw_data, packed or typed values all lie inside it
-        MappedReads.check(channel, file, name, t.bodyEnd(), model.bytes().asSlice(t.bodyStart(), t.bodyEnd() - t.bodyStart()));
+        MappedReads.check(open, file, name, t.bodyEnd(), model.bytes().asSlice(t.bodyStart(), t.bodyEnd() - t.bodyStart()));
         if (!e.transposed() && e.onnx().storage() != OnnxModel.Storage.TYPED) return model.data(e.onnx(), arena);
         return materialized.computeIfAbsent(name, k -> {
             MemorySegment stored = model.data(e.onnx(), arena);
@@ -201,7 +201,7 @@ public final class OnnxCheckpoint implements Checkpoint {
     @Override public Map<String, String> metadata() { return metadata; }
 
     @Override public void close() {
-        closeQuietly(channel);
+        closeQuietly(open);
         arena.close();
     }
 
