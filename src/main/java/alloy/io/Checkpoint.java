@@ -3,6 +3,7 @@ package alloy.io;
 import alloy.tensor.Codec;
 import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
+import alloy.tensor.MachineMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -53,7 +54,23 @@ public interface Checkpoint extends AutoCloseable {
             throw new CheckpointException(label() + ": tensor '" + name + "' has dtype " + info.dtype()
                     + ", which Alloy copies but cannot merge");
         }
-        return Codec.decode(raw(name), info.dtype(), info.shape(), arena);
+        long numel = info.shape().numel();
+        if (!MachineMemory.fitsFloat32(numel)) {
+            throw new CheckpointException(label() + ": tensor '" + name + "' " + info.shape() + " needs "
+                    + MachineMemory.human(MachineMemory.float32Bytes(numel)) + " as float32, more than this machine's "
+                    + MachineMemory.human(MachineMemory.total()) + " of memory");
+        }
+        MemorySegment raw = raw(name);
+        try {
+            return Codec.decode(raw, info.dtype(), info.shape(), arena);
+        } catch (InternalError e) {
+            if (!MappedReads.isFault(e)) throw e;
+            throw new CheckpointException(label() + ": tensor '" + name + "' could not be read from the mapped file (truncated while open?)", e);
+        } catch (OutOfMemoryError e) {
+            // the decode buffer is native memory: failing to get it leaves the heap as it was
+            throw new CheckpointException(label() + ": tensor '" + name + "' " + info.shape() + ": cannot allocate "
+                    + MachineMemory.human(MachineMemory.float32Bytes(numel)) + " to decode it (" + e.getMessage() + ")");
+        }
     }
 
     /**

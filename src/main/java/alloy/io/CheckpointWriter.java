@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,10 +82,10 @@ public final class CheckpointWriter implements TensorSink {
         List<List<Entry>> shards = new ArrayList<>();
         List<Entry> cur = new ArrayList<>();
         long size = 0;
+        // one set over all shards: a scan of the current shard per tensor was quadratic, and missed a name repeated in another shard
+        Set<String> planned = new HashSet<>();
         for (Entry e : entries) {
-            if (slots.containsKey(e.name()) || cur.stream().anyMatch(x -> x.name().equals(e.name()))) {
-                throw new IllegalArgumentException("tensor '" + e.name() + "' is planned twice");
-            }
+            if (!planned.add(e.name())) throw new IllegalArgumentException("tensor '" + e.name() + "' is planned twice");
             if (!cur.isEmpty() && size + e.byteSize() > maxShardBytes) {
                 shards.add(cur);
                 cur = new ArrayList<>();

@@ -2,8 +2,11 @@ package alloy.io;
 
 import alloy.tensor.DType;
 import alloy.tensor.Shape;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,7 +14,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -32,20 +34,29 @@ public final class SafetensorsFile implements Checkpoint {
     /** Headers above this are refused as corrupt; the format's own reference reader uses 100 MB. */
     static final long MAX_HEADER = 100L << 20;
 
+    /** Two header entries with one name would leave it open which tensor the name means: refused. */
+    private static final ObjectMapper HEADER_JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
     private final Path file;
     private final Optional<Path> modelDir;
     private final Arena arena;
+    /** Kept open for the size check before each tensor is handed out ({@link MappedReads}). */
+    private final RandomAccessFile open;
     private final MemorySegment data;
+    /** Where the data buffer starts in the file: 8 + header length. */
+    private final long dataStart;
     private final Map<String, TensorInfo> infos;
     private final Map<String, long[]> offsets;
     private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path file, Optional<Path> modelDir, Arena arena, MemorySegment data,
+    private SafetensorsFile(Path file, Optional<Path> modelDir, Arena arena, RandomAccessFile open, MemorySegment data, long dataStart,
                             Map<String, TensorInfo> infos, Map<String, long[]> offsets, Map<String, String> metadata) {
         this.file = file;
         this.modelDir = modelDir;
         this.arena = arena;
+        this.open = open;
         this.data = data;
+        this.dataStart = dataStart;
         this.infos = infos;
         this.offsets = offsets;
         this.metadata = metadata;
@@ -57,10 +68,12 @@ public final class SafetensorsFile implements Checkpoint {
 
     static SafetensorsFile open(Path file, Optional<Path> modelDir) {
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
+        RandomAccessFile ch = null;
+        try {
+            ch = new RandomAccessFile(file.toFile(), "r");
+            long size = ch.length();
             if (size < 8) throw new CheckpointException(file + ": truncated, " + size + " bytes (a safetensors file starts with an 8-byte header length)");
-            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment all = ch.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long n = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             if (n < 2 || n > size - 8) {
                 throw new CheckpointException(file + ": header length " + n + " is larger than the file allows (" + (size - 8) + " bytes after the length)");
@@ -69,13 +82,29 @@ public final class SafetensorsFile implements Checkpoint {
             String json = new String(all.asSlice(8, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
             MemorySegment data = all.asSlice(8 + n);
             Parsed p = parseHeader(file, json, data.byteSize());
-            return new SafetensorsFile(file, modelDir, arena, data, p.infos, p.offsets, p.metadata);
+            return new SafetensorsFile(file, modelDir, arena, ch, data, 8 + n, p.infos, p.offsets, p.metadata);
         } catch (IOException e) {
+            closeQuietly(ch);
             arena.close();
             throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
+        } catch (InternalError e) {
+            closeQuietly(ch);
+            arena.close();
+            if (!MappedReads.isFault(e)) throw e;
+            throw new CheckpointException(file + ": header could not be read from the mapped file (truncated while opening?)", e);
         } catch (RuntimeException e) {
+            closeQuietly(ch);
             arena.close();
             throw e;
+        }
+    }
+
+    private static void closeQuietly(RandomAccessFile ch) {
+        if (ch == null) return;
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // nothing was read through it that could be lost
         }
     }
 
@@ -84,7 +113,7 @@ public final class SafetensorsFile implements Checkpoint {
     private static Parsed parseHeader(Path file, String json, long dataSize) {
         JsonNode root;
         try {
-            root = HfConfig.JSON.readTree(json);
+            root = HEADER_JSON.readTree(json);
         } catch (IOException e) {
             throw new CheckpointException(file + ": header is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
@@ -113,16 +142,21 @@ public final class SafetensorsFile implements Checkpoint {
                 throw new CheckpointException(where + ": " + ex.getMessage());
             }
             long[] dims = new long[sh.size()];
-            for (int i = 0; i < dims.length; i++) dims[i] = sh.get(i).asLong(-1);
+            for (int i = 0; i < dims.length; i++) dims[i] = whole(sh.get(i), where, "shape " + sh);
             Shape shape;
             try {
                 shape = new Shape(dims);
             } catch (IllegalArgumentException | ArithmeticException ex) {
-                throw new CheckpointException(where + ": bad shape: " + ex.getMessage());
+                throw new CheckpointException(where + ": bad shape " + sh + ": " + ex.getMessage());
             }
-            long begin = off.get(0).asLong(-1), end = off.get(1).asLong(-1);
-            if (begin < 0 || end < begin) throw new CheckpointException(where + ": bad data_offsets [" + begin + ", " + end + "]");
-            long expected = shape.numel() * dtype.byteSize();
+            long begin = whole(off.get(0), where, "data_offsets " + off), end = whole(off.get(1), where, "data_offsets " + off);
+            if (end < begin) throw new CheckpointException(where + ": bad data_offsets [" + begin + ", " + end + "]");
+            long expected;
+            try {
+                expected = Math.multiplyExact(shape.numel(), (long) dtype.byteSize());
+            } catch (ArithmeticException ex) {
+                throw new CheckpointException(where + ": shape " + shape + " of " + dtype + " holds more bytes than a file can");
+            }
             if (end - begin != expected) {
                 throw new CheckpointException(where + ": shape " + shape + " of " + dtype + " needs " + expected
                         + " bytes, data_offsets span " + (end - begin));
@@ -149,6 +183,16 @@ public final class SafetensorsFile implements Checkpoint {
         return new Parsed(Collections.unmodifiableMap(ordered), offsets, Collections.unmodifiableMap(meta));
     }
 
+    /**
+     * A non-negative whole number from the header. The format's reference reader deserializes shapes and
+     * offsets as usize, so 2.5, 0.9, -1, "8" or 1e30 make the file invalid; reading them with asLong would
+     * truncate 0.9 to 0 and accept a header that points somewhere else.
+     */
+    private static long whole(JsonNode n, String where, String what) {
+        if (n.isIntegralNumber() && n.canConvertToLong() && n.asLong() >= 0) return n.asLong();
+        throw new CheckpointException(where + ": " + what + " must hold non-negative whole numbers, found " + n);
+    }
+
     public Path file() { return file; }
 
     @Override public List<Path> sources() { return List.of(file); }
@@ -164,10 +208,15 @@ public final class SafetensorsFile implements Checkpoint {
     @Override public MemorySegment raw(String name) {
         long[] o = offsets.get(name);
         if (o == null) throw new CheckpointException(file + ": no tensor named '" + name + "'");
-        return data.asSlice(o[0], o[1] - o[0]).asReadOnly();
+        MemorySegment view = data.asSlice(o[0], o[1] - o[0]).asReadOnly();
+        MappedReads.check(open, file, name, dataStart + o[1], view);
+        return view;
     }
 
     @Override public Map<String, String> metadata() { return metadata; }
 
-    @Override public void close() { arena.close(); }
+    @Override public void close() {
+        closeQuietly(open);
+        arena.close();
+    }
 }

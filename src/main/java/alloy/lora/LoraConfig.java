@@ -127,19 +127,76 @@ public record LoraConfig(Path file, ObjectNode json, int r, double loraAlpha, bo
 
     private Optional<String> matching(Map<String, ?> patterns, String key, String module) {
         for (String k : patterns.keySet()) {
-            if (pattern(file, key, k).matcher(module).matches()) return Optional.of(k);
+            if (matches(pattern(file, key, k), module, file, key, k)) return Optional.of(k);
         }
         return Optional.empty();
     }
 
+    /**
+     * Character reads one match may make. A module name is under a few hundred characters and a sane pattern
+     * reads each a few times. The JDK's regex engine memoizes plain nested loops such as {@code (a+)+b}, but not
+     * counted repeats: {@code (.*a){30}b} against a name ending in 40 a's makes over 2e9 reads (minutes), which
+     * would hang the open of an adapter. java.util.regex has no timeout, but reads its input only
+     * through CharSequence.charAt, so a counting CharSequence bounds the work.
+     */
+    static final long MATCH_BUDGET = 10_000_000;
+
+    /** Thrown from inside the regex engine when a match has read {@link #MATCH_BUDGET} characters. */
+    private static final class BudgetExhausted extends RuntimeException {
+        BudgetExhausted() { super(null, null, false, false); }
+    }
+
+    /** A string whose characters can be read a bounded number of times in all. */
+    private static final class Budgeted implements CharSequence {
+        private final String s;
+        private long left;
+
+        Budgeted(String s, long budget) {
+            this.s = s;
+            this.left = budget;
+        }
+
+        @Override public int length() { return s.length(); }
+
+        @Override public char charAt(int i) {
+            if (--left < 0) throw new BudgetExhausted();
+            return s.charAt(i);
+        }
+
+        @Override public CharSequence subSequence(int start, int end) { return s.subSequence(start, end); }
+
+        @Override public String toString() { return s; }
+    }
+
+    private static boolean matches(Pattern p, String module, Path file, String key, String k) {
+        try {
+            return p.matcher(new Budgeted(module, MATCH_BUDGET)).matches();
+        } catch (BudgetExhausted | StackOverflowError e) {
+            throw new CheckpointException(file + ": " + key + " key '" + brief(k) + "' did not finish matching module '" + module
+                    + "' within " + MATCH_BUDGET + " character reads (catastrophic backtracking); simplify the regular expression");
+        }
+    }
+
+    /** Longest pattern key accepted: PEFT's keys are module names or short regular expressions. */
+    static final int MAX_KEY_LENGTH = 1000;
+
     private static Pattern pattern(Path file, String key, String k) {
+        if (k.length() > MAX_KEY_LENGTH) {
+            throw new CheckpointException(file + ": " + key + " key '" + brief(k) + "' is " + k.length() + " characters long, over "
+                    + MAX_KEY_LENGTH + "; keys are module names or short regular expressions");
+        }
         try {
             // PEFT: re.match(rf"(.*\.)?({key})$", module); matches() anchors both ends, as re.match plus $ does.
             return Pattern.compile("(.*\\.)?(" + k + ")");
         } catch (PatternSyntaxException e) {
-            throw new CheckpointException(file + ": " + key + " key '" + k + "' is not a valid regular expression: " + e.getDescription());
+            throw new CheckpointException(file + ": " + key + " key '" + brief(k) + "' is not a valid regular expression: " + e.getDescription());
+        } catch (StackOverflowError e) {
+            // the compiler recurses once per nesting level; a thousand characters of '(' is enough on a small stack
+            throw new CheckpointException(file + ": " + key + " key '" + brief(k) + "' nests too deeply to compile");
         }
     }
+
+    private static String brief(String k) { return k.length() <= 80 ? k : k.substring(0, 77) + "..."; }
 
     private static Map<String, JsonNode> fields(Path file, ObjectNode json, String key) {
         JsonNode n = json.get(key);

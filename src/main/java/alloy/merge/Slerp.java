@@ -13,7 +13,7 @@ import java.util.List;
  * cos(theta) = a.b / (|a| |b|) (a norm below 1e-8 is left as is):
  * out = sin((1 - t) theta) / sin(theta) * a + sin(t theta) / sin(theta) * b, or the plain lerp
  * (1 - t) a + t b when |cos(theta)| > 0.9995, where the angle is too small to divide by.
- * t (global, required) may lie outside [0, 1], which extrapolates.
+ * t (global, required) lies in [0, 1] (see {@link #parameters()}).
  */
 public record Slerp() implements MergeMethod {
 
@@ -24,7 +24,14 @@ public record Slerp() implements MergeMethod {
 
     @Override public String summary() { return "spherical interpolation between two models at t (0: the base, 1: the other)"; }
 
-    @Override public List<ParamSpec> parameters() { return List.of(ParamSpec.required("t")); }
+
+    /**
+     * t in [0, 1]. mergekit does not check it, and outside [0, 1] its formula extrapolates past one model along
+     * the arc (and, for nearly parallel tensors, along the line), giving weights neither model has: a recipe
+     * with t: 5 meant for 0.5 would merge silently into something broken. Refused at plan time instead; a
+     * deliberate extrapolation can be written as task_arithmetic with a lambda above 1.
+     */
+    @Override public List<ParamSpec> parameters() { return List.of(ParamSpec.required("t").within(0, 1)); }
 
     @Override public List<ParamSpec> tensorParameters() { return List.of(); }
 

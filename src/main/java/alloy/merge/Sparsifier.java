@@ -160,7 +160,7 @@ public sealed interface Sparsifier {
      */
     record MagnitudeOutliers() implements Sparsifier {
         @Override public String name() { return "magnitude_outliers"; }
-        @Override public List<ParamSpec> parameters() { return List.of(ParamSpec.number("gamma", 0.01)); }
+        @Override public List<ParamSpec> parameters() { return List.of(ParamSpec.number("gamma", 0.01).within(0, 1)); }
         @Override public boolean random() { return false; }
 
         @Override public void apply(FloatTensor delta, double density, Params params, Context context) {

@@ -65,7 +65,9 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
     }
 
     @Override public List<ParamSpec> tensorParameters() {
-        List<ParamSpec> p = new ArrayList<>(List.of(ParamSpec.required("weight"), ParamSpec.number("density", 1.0)));
+        // density >= 1 keeps every entry, as mergekit's sparsify functions return the delta untouched there;
+        // a negative or NaN density has no meaning and is refused when the recipe is planned
+        List<ParamSpec> p = new ArrayList<>(List.of(ParamSpec.required("weight"), ParamSpec.number("density", 1.0).within(0, Double.POSITIVE_INFINITY)));
         p.addAll(sparsifier.parameters());
         return List.copyOf(p);
     }

@@ -4,6 +4,7 @@ import alloy.io.Checkpoint;
 import alloy.io.CheckpointException;
 import alloy.io.CheckpointWriter;
 import alloy.io.HfConfig;
+import alloy.io.MappedReads;
 import alloy.io.TensorSink;
 import alloy.io.MemoryCheckpoint;
 import alloy.merge.MergeInput;
@@ -117,6 +118,9 @@ public final class Executor {
             runSteps(step -> {
                 try (ScratchArena arena = scratch.get()) {
                     runner.run(step, arena);
+                } catch (InternalError e) {
+                    if (!MappedReads.isFault(e)) throw e;
+                    throw inputFault(step, e);
                 }
             }, listener);
         } finally {
@@ -173,6 +177,15 @@ public final class Executor {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** A mapped input that faulted after its tensor was checked: some file shrank while being merged. */
+    private CheckpointException inputFault(Plan.Step step, InternalError e) {
+        List<String> files = new ArrayList<>();
+        step.sources().forEach(s -> files.add(inputs.get(s.model()).label() + " ('" + s.tensor() + "')"));
+        step.base().ifPresent(b -> files.add(inputs.get(b.model()).label() + " ('" + b.tensor() + "')"));
+        return new CheckpointException("tensor '" + step.name() + "': an input could not be read from its mapped file (truncated while"
+                + " merging?): " + String.join(", ", files.stream().distinct().toList()), e);
     }
 
     /**

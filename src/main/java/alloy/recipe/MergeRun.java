@@ -90,13 +90,30 @@ public final class MergeRun implements AutoCloseable {
     }
 
     private static MergeMethod method(Recipe recipe) {
-        if (recipe.tokenizerSource().filter("union"::equals).isPresent()) {
-            throw new RecipeException("'tokenizer_source': union needs a merged vocabulary, which Alloy does not build; use base or a model path");
-        }
+        checkTokenizerSource(recipe);
         try {
             return MergeMethods.get(recipe.mergeMethod());
         } catch (IllegalArgumentException e) {
             throw new RecipeException("'merge_method': " + e.getMessage());
+        }
+    }
+
+    /**
+     * tokenizer_source is base, or a model whose tokenizer files are copied into the output. A path that does
+     * not exist is refused here, before anything is merged, naming the key: found only when the side files are
+     * written, it read as an error about some 'model'.
+     */
+    private static void checkTokenizerSource(Recipe recipe) {
+        Optional<String> tok = recipe.tokenizerSource();
+        if (tok.isEmpty() || tok.get().equals("base")) return;
+        if (tok.get().equals("union")) {
+            throw new RecipeException("'tokenizer_source': union needs a merged vocabulary, which Alloy does not build; use base or a model path");
+        }
+        try {
+            Checkpoints.resolve(tok.get(), recipe.folder());
+        } catch (CheckpointException e) {
+            throw new RecipeException("'tokenizer_source': '" + tok.get() + "' is not base and names no model Alloy can find ("
+                    + e.getMessage() + ")", e);
         }
     }
 

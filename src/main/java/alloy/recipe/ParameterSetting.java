@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.stream.Collectors;
+import java.util.stream.DoubleStream;
 
 /**
  * A parameter value as a mergekit recipe writes it: a number (booleans as 1/0), a gradient list
@@ -19,9 +20,16 @@ public sealed interface ParameterSetting {
     /** The YAML-ready value (Double, List of Double, or List of Map). */
     Object toYaml();
 
+    /**
+     * Every number written: the scalar, the gradient's anchors, each condition's values. Any value
+     * {@link #evaluate} returns lies between the smallest and largest of them (gradients interpolate).
+     */
+    DoubleStream written();
+
     record Scalar(double value) implements ParameterSetting {
         @Override public OptionalDouble evaluate(String tensorName, double t) { return OptionalDouble.of(value); }
         @Override public Object toYaml() { return value; }
+        @Override public DoubleStream written() { return DoubleStream.of(value); }
         @Override public String toString() { return Double.toString(value); }
     }
 
@@ -46,6 +54,8 @@ public sealed interface ParameterSetting {
         }
 
         @Override public Object toYaml() { return Arrays.stream(anchors).boxed().toList(); }
+
+        @Override public DoubleStream written() { return Arrays.stream(anchors); }
 
         @Override public boolean equals(Object o) { return o instanceof Gradient g && Arrays.equals(anchors, g.anchors); }
 
@@ -75,6 +85,8 @@ public sealed interface ParameterSetting {
             }
             return OptionalDouble.empty();
         }
+
+        @Override public DoubleStream written() { return conditions.stream().flatMapToDouble(c -> c.value().written()); }
 
         @Override public Object toYaml() {
             return conditions.stream().map(c -> {

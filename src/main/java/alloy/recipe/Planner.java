@@ -8,6 +8,7 @@ import alloy.merge.MergeMethod;
 import alloy.merge.ParamSpec;
 import alloy.merge.Params;
 import alloy.tensor.DType;
+import alloy.tensor.MachineMemory;
 import alloy.tensor.Shape;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -112,6 +113,26 @@ public final class Planner {
                         + String.join(", ", allowed.stream().sorted().toList()) + ")");
             }
         }
+        checkValues(given, key);
+    }
+
+    /**
+     * Every number the recipe writes for a parameter against the method's range for it. Checking what is
+     * written covers every value planned: gradients interpolate between their anchors, filters pick one.
+     */
+    private void checkValues(Map<String, ParameterSetting> given, String key) {
+        for (var e : given.entrySet()) {
+            ParamSpec spec = spec(e.getKey());
+            if (spec == null) continue;
+            e.getValue().written().forEach(v -> spec.problem(v).ifPresent(p ->
+                    { throw err("'" + key + "." + e.getKey() + "': " + method.name() + "'s " + e.getKey() + " " + p); }));
+        }
+    }
+
+    private ParamSpec spec(String name) {
+        for (ParamSpec p : method.tensorParameters()) if (p.name().equals(name)) return p;
+        for (ParamSpec p : method.parameters()) if (p.name().equals(name)) return p;
+        return null;
     }
 
     private void checkKeys(Map<String, ParameterSetting> given, String key, Set<String> perModel, Set<String> global) {
@@ -132,6 +153,7 @@ public final class Planner {
     private int planModels(List<Plan.Step> steps) {
         Checkpoint ref = reference();
         LayerLayout layout = LayerLayout.of(ref);
+        checkSameLayers(ref, layout);
         List<Recipe.InputModel> models = recipe.models();
         for (TensorInfo ti : ref.tensors()) {
             WeightName wn = WeightName.parse(ti.name());
@@ -152,6 +174,36 @@ public final class Planner {
             if (extra > 0) notes.add(extra + " tensor(s) of '" + m.model() + "' are not in '" + ref.label() + "' and are left out");
         }
         return layout.numLayers();
+    }
+
+    /**
+     * Every model merged whole must have the reference's layer stacks. Without this check the order of the
+     * recipe decided: a smaller reference left the other's extra layers out with a note, a larger one failed
+     * on the first missing tensor. mergekit merges by the base's (or first model's) architecture and fails on
+     * a missing tensor; here neither order merges, and the message says which layers differ.
+     */
+    private void checkSameLayers(Checkpoint ref, LayerLayout layout) {
+        String refName = recipe.baseModel().orElseGet(() -> recipe.models().get(0).model());
+        for (String m : recipe.referencedModels()) {
+            Checkpoint c = inputs.get(m);
+            if (c == ref) continue;
+            Map<String, Integer> theirs = LayerLayout.of(c).containers(), ours = layout.containers();
+            if (theirs.equals(ours)) continue;
+            Set<String> stacks = new java.util.TreeSet<>(ours.keySet());
+            stacks.addAll(theirs.keySet());
+            for (String stack : stacks) {
+                int a = ours.getOrDefault(stack, 0), b = theirs.getOrDefault(stack, 0);
+                if (a == b) continue;
+                Checkpoint larger = a > b ? ref : c;
+                int first = Math.min(a, b);
+                String example = larger.tensors().stream().map(TensorInfo::name)
+                        .filter(n -> { WeightName w = WeightName.parse(n); return w.container().equals(stack) && w.layer().orElse(-1) >= first; })
+                        .findFirst().orElse(stack + "." + first);
+                throw err("models have different layer counts: '" + refName + "' has " + a + " layer(s) under '" + stack + "', '" + m
+                        + "' has " + b + " ('" + example + "' is only in '" + (larger == ref ? refName : m)
+                        + "'); give slices with layer_range to say which layers to take");
+            }
+        }
     }
 
     private static double depth(WeightName wn, LayerLayout layout) {
@@ -259,6 +311,10 @@ public final class Planner {
             }
         }
         Shape shape = commonShape(outName, all, infos);
+        if (!MachineMemory.fitsFloat32(shape.numel())) {
+            throw err("tensor '" + outName + "' " + shape + " needs " + MachineMemory.human(MachineMemory.float32Bytes(shape.numel()))
+                    + " as float32 to merge, more than this machine's " + MachineMemory.human(MachineMemory.total()) + " of memory");
+        }
         Params global = resolveGlobal(paramName, sliceParams, t);
         List<Params> perModel = new ArrayList<>();
         for (int i = 0; i < sources.size(); i++) {

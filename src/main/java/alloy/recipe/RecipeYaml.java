@@ -22,7 +22,8 @@ import java.util.Set;
 /**
  * Reads and writes mergekit YAML recipes. Every error names the file and the key path
  * ({@code models[1].parameters.density}); unknown keys are refused rather than ignored, since a typo in a
- * parameter name would otherwise merge silently with a default.
+ * parameter name would otherwise merge silently with a default. Anchors, aliases and duplicate keys follow
+ * YAML, not Jackson's tree reader ({@link YamlTree}).
  */
 public final class RecipeYaml {
 
@@ -46,12 +47,7 @@ public final class RecipeYaml {
     }
 
     public static Recipe parse(String text, String label, Path folder) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(text);
-        } catch (IOException e) {
-            throw new RecipeException(label + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
-        }
+        JsonNode root = YamlTree.read(text, label);
         if (root == null || !root.isObject()) throw new RecipeException(label + ": a recipe is a YAML mapping with merge_method and models or slices");
         Ctx c = new Ctx(label);
         for (var it = root.fieldNames(); it.hasNext(); ) {
@@ -164,15 +160,22 @@ public final class RecipeYaml {
             return out;
         }
 
+        /** A number of a parameter value; .inf and .nan are YAML numbers but no merge parameter's value. */
+        double finite(JsonNode v, String key) {
+            double d = v.isBoolean() ? (v.asBoolean() ? 1 : 0) : v.asDouble();
+            if (!Double.isFinite(d)) throw err(key, "must be a finite number, found " + d);
+            return d;
+        }
+
         ParameterSetting setting(JsonNode v, String key, boolean allowFilters) {
-            if (v.isNumber()) return new ParameterSetting.Scalar(v.asDouble());
+            if (v.isNumber()) return new ParameterSetting.Scalar(finite(v, key));
             if (v.isBoolean()) return new ParameterSetting.Scalar(v.asBoolean() ? 1 : 0);
             if (v.isArray() && !v.isEmpty()) {
                 boolean numbers = true;
                 for (JsonNode e : v) numbers &= e.isNumber() || e.isBoolean();
                 if (numbers) {
                     double[] a = new double[v.size()];
-                    for (int i = 0; i < a.length; i++) a[i] = v.get(i).isBoolean() ? (v.get(i).asBoolean() ? 1 : 0) : v.get(i).asDouble();
+                    for (int i = 0; i < a.length; i++) a[i] = finite(v.get(i), key + "[" + i + "]");
                     return new ParameterSetting.Gradient(a);
                 }
                 if (!allowFilters) throw err(key, "must be a number or a list of numbers");
@@ -184,13 +187,21 @@ public final class RecipeYaml {
                     JsonNode val = e.get("value");
                     if (val == null) throw err(ek + ".value", "is missing");
                     JsonNode f = e.get("filter");
+                    // a mapping or list has no text: read as "" it would match every tensor
+                    if (f != null && !f.isNull() && !f.isValueNode()) throw err(ek + ".filter", "must be a string, found " + f.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
                     conds.add(new ParameterSetting.Condition(f == null || f.isNull() ? null : f.asText(), setting(val, ek + ".value", false)));
                 }
                 return new ParameterSetting.Filtered(conds);
             }
             if (v.isObject() && v.has("value")) return setting(YAML.createArrayNode().add(v), key, allowFilters);
-            throw err(key, "must be a number, true/false, a list of numbers (gradient) or a list of {filter, value}, found " + v);
+            throw err(key, "must be a number, true/false, a list of numbers (gradient) or a list of {filter, value}, found " + brief(v));
         }
+    }
+
+    /** A value as it appears in an error: its JSON form, cut short (an alias may stand for a large subtree). */
+    static String brief(JsonNode v) {
+        String s = v.toString();
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
     /** The recipe as mergekit YAML (sweeps and searches write their winners this way). */

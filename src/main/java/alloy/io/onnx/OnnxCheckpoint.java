@@ -3,19 +3,20 @@ package alloy.io.onnx;
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointException;
 import alloy.io.HfConfig;
+import alloy.io.MappedReads;
 import alloy.io.TensorInfo;
 import alloy.io.onnx.OnnxModel.Tensor;
 import alloy.tensor.DType;
 import alloy.tensor.Shape;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +43,8 @@ public final class OnnxCheckpoint implements Checkpoint {
 
     private final Path file;
     private final Arena arena;
+    /** Kept open for the size check before each tensor is handed out ({@link MappedReads}). */
+    private final RandomAccessFile open;
     private final OnnxModel model;
     private final List<NameMapping> mapping;
     private final Map<String, Entry> entries;
@@ -49,9 +52,10 @@ public final class OnnxCheckpoint implements Checkpoint {
     private final Map<String, MemorySegment> materialized = new ConcurrentHashMap<>();
     private final Map<String, String> metadata;
 
-    private OnnxCheckpoint(Path file, Arena arena, OnnxModel model, List<NameMapping> mapping, Map<String, Entry> entries) {
+    private OnnxCheckpoint(Path file, Arena arena, RandomAccessFile open, OnnxModel model, List<NameMapping> mapping, Map<String, Entry> entries) {
         this.file = file;
         this.arena = arena;
+        this.open = open;
         this.model = model;
         this.mapping = mapping;
         this.entries = entries;
@@ -73,10 +77,12 @@ public final class OnnxCheckpoint implements Checkpoint {
     public static OnnxCheckpoint open(Path file) {
         Path f = file.toAbsolutePath().normalize();
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-            long size = ch.size();
+        RandomAccessFile ch = null;
+        try {
+            ch = new RandomAccessFile(f.toFile(), "r");
+            long size = ch.length();
             if (size == 0) throw new CheckpointException(f + ": empty file, not an ONNX model");
-            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment all = ch.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             OnnxModel model = OnnxModel.parse(f, all);
             List<NameMapping> mapping = HfNames.map(model);
             Map<String, Entry> entries = new LinkedHashMap<>();
@@ -90,16 +96,33 @@ public final class OnnxCheckpoint implements Checkpoint {
             }
             if (entries.isEmpty()) throw new CheckpointException(f + ": ONNX model has no float weights among its "
                     + model.initializers().size() + " initializers");
-            return new OnnxCheckpoint(f, arena, model, mapping, Collections.unmodifiableMap(entries));
-        } catch (NoSuchFileException e) {
+            return new OnnxCheckpoint(f, arena, ch, model, mapping, Collections.unmodifiableMap(entries));
+        } catch (FileNotFoundException e) {
+            closeQuietly(ch);
             arena.close();
-            throw new CheckpointException(f + ": no such file", e);
+            throw new CheckpointException(f + (Files.exists(f) ? ": cannot read: " + e.getMessage() : ": no such file"), e);
         } catch (IOException e) {
+            closeQuietly(ch);
             arena.close();
             throw new CheckpointException(f + ": cannot read: " + e.getMessage(), e);
+        } catch (InternalError e) {
+            closeQuietly(ch);
+            arena.close();
+            if (!MappedReads.isFault(e)) throw e;
+            throw new CheckpointException(f + ": could not be read from the mapped file (truncated while opening?)", e);
         } catch (RuntimeException e) {
+            closeQuietly(ch);
             arena.close();
             throw e;
+        }
+    }
+
+    private static void closeQuietly(RandomAccessFile ch) {
+        if (ch == null) return;
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // opened read-only: nothing to lose
         }
     }
 
@@ -161,6 +184,9 @@ public final class OnnxCheckpoint implements Checkpoint {
 
     @Override public MemorySegment raw(String name) {
         Entry e = entry(name);
+        Tensor t = e.onnx();
+        // the whole TensorProto: its raw_data, packed or typed values all lie inside it
+        MappedReads.check(open, file, name, t.bodyEnd(), model.bytes().asSlice(t.bodyStart(), t.bodyEnd() - t.bodyStart()));
         if (!e.transposed() && e.onnx().storage() != OnnxModel.Storage.TYPED) return model.data(e.onnx(), arena);
         return materialized.computeIfAbsent(name, k -> {
             MemorySegment stored = model.data(e.onnx(), arena);
@@ -176,7 +202,10 @@ public final class OnnxCheckpoint implements Checkpoint {
 
     @Override public Map<String, String> metadata() { return metadata; }
 
-    @Override public void close() { arena.close(); }
+    @Override public void close() {
+        closeQuietly(open);
+        arena.close();
+    }
 
     /**
      * Row-major [rows, cols] to [cols, rows] for elements of {@code size} bytes, into {@code arena}. Tiled so

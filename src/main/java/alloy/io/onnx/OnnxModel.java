@@ -296,6 +296,7 @@ public final class OnnxModel {
         long packedStart = -1, packedEnd = -1;
         int packedField = 0;
         int typedFields = 0;
+        long typedValues = 0;
         boolean external = false;
         String location = "";
         while (r.next()) {
@@ -310,14 +311,15 @@ public final class OnnxModel {
                     rawEnd = r.position();
                 }
                 case 4, 5, 7, 10, 11 -> {
-                    typedFields++;
-                    if (r.wireType() == ProtoReader.LEN) {
-                        packedField = r.field();
-                        packedStart = r.lengthDelimited();
+                    int f = r.field();
+                    boolean packed = r.wireType() == ProtoReader.LEN;
+                    typedFields += packed ? 1 : 2;   // unpacked repeats are never contiguous
+                    typedValues += r.countRepeated(f == 4 ? ProtoReader.FIXED32 : f == 10 ? ProtoReader.FIXED64 : ProtoReader.VARINT,
+                            "TensorProto." + typedFieldName(f));
+                    if (packed) {
+                        packedField = f;
+                        packedStart = r.payloadStart();
                         packedEnd = r.position();
-                    } else {
-                        r.skip();
-                        typedFields++; // unpacked repeats are never contiguous
                     }
                 }
                 case 6 -> { typedFields += 2; r.skip(); }
@@ -355,22 +357,59 @@ public final class OnnxModel {
             throw new CheckpointException(where + ": shape " + Arrays.toString(d) + " overflows");
         }
         int size = elementSize(dataType);
+        long byteCount;
+        try {
+            byteCount = Math.multiplyExact(numel, (long) size);
+        } catch (ArithmeticException ex) {
+            throw new CheckpointException(where + ": shape " + Arrays.toString(d) + " of " + typeName(dataType) + " holds more bytes than a file can");
+        }
         if (rawStart >= 0) {
-            if (size > 0 && rawEnd - rawStart != numel * size) {
+            if (size > 0 && rawEnd - rawStart != byteCount) {
                 throw new CheckpointException(where + ": shape " + Arrays.toString(d) + " of " + typeName(dataType) + " needs "
-                        + numel * size + " bytes, raw_data holds " + (rawEnd - rawStart));
+                        + byteCount + " bytes, raw_data holds " + (rawEnd - rawStart));
             }
             return new Tensor(name, dataType, d, Storage.RAW, fieldStart, start, end, rawStart, rawEnd);
         }
+        // Typed values are counted now, before anything is allocated for them: a shape of 2^40 elements with one
+        // float_data value, or 15 values for [4, 4], is refused here rather than when the decode buffer is made.
+        if (size > 0 && !isComplex(dataType) && typedFields > 0 && typedValues != numel) {
+            throw new CheckpointException(where + ": shape " + Arrays.toString(d) + " of " + typeName(dataType) + " needs " + numel
+                    + " values, the file holds " + typedValues + " (" + typedFieldNames(dataType) + ")");
+        }
         // float_data and double_data hold little-endian fixed-width values when packed: readable in place.
         boolean fixedWidth = (dataType == 1 && packedField == 4) || (dataType == 11 && packedField == 10);
-        if (typedFields == 1 && fixedWidth && packedEnd - packedStart == numel * size) {
+        if (typedFields == 1 && fixedWidth && packedEnd - packedStart == byteCount) {
             return new Tensor(name, dataType, d, Storage.PACKED, fieldStart, start, end, packedStart, packedEnd);
         }
         if (typedFields > 0) return new Tensor(name, dataType, d, Storage.TYPED, fieldStart, start, end, 0, 0);
         if (numel == 0) return probe;
         throw new CheckpointException(where + ": shape " + Arrays.toString(d) + " but no data (neither raw_data nor typed values)");
     }
+
+    private static String typedFieldName(int field) {
+        return switch (field) {
+            case 4 -> "float_data";
+            case 5 -> "int32_data";
+            case 7 -> "int64_data";
+            case 10 -> "double_data";
+            case 11 -> "uint64_data";
+            default -> "field " + field;
+        };
+    }
+
+    /** Where onnx.proto says values of {@code dataType} go when they are not raw_data. */
+    private static String typedFieldNames(int dataType) {
+        return switch (dataType) {
+            case 1 -> "float_data";
+            case 11 -> "double_data";
+            case 7 -> "int64_data";
+            case 12, 13 -> "uint64_data";
+            default -> "int32_data";
+        };
+    }
+
+    /** COMPLEX64 and COMPLEX128 store two values per element. */
+    private static boolean isComplex(int dataType) { return dataType == 14 || dataType == 15; }
 
     /** Bytes per element of an ONNX data_type (TensorProto.DataType); 0 where not fixed (strings, 4-bit types). */
     static int elementSize(int dataType) {

@@ -36,6 +36,7 @@ final class ProtoReader {
     private int field;
     private int wireType;
     private long fieldStart;
+    private long payloadStart;
 
     /** Reads the message occupying {@code [start, end)} of {@code seg}. */
     ProtoReader(MemorySegment seg, long start, long end) {
@@ -71,6 +72,9 @@ final class ProtoReader {
     long fieldStart() { return fieldStart; }
 
     long position() { return pos; }
+
+    /** Where the payload of the last packed field read by {@link #countRepeated} starts (it ends at {@link #position()}). */
+    long payloadStart() { return payloadStart; }
 
     long end() { return end; }
 
@@ -161,6 +165,36 @@ final class ProtoReader {
         } else {
             throw new ProtoException("repeated fixed64 field " + field + " has wire type " + wireType, fieldStart);
         }
+    }
+
+    /**
+     * Skips the current field, a repeated field of {@code elementWire} values (VARINT, FIXED32 or FIXED64),
+     * packed or not, and returns how many values it holds: what a tensor's typed data must be checked
+     * against before anything is allocated for it.
+     */
+    long countRepeated(int elementWire, String what) {
+        if (wireType == elementWire) {
+            skip();
+            return 1;
+        }
+        if (wireType != LEN) throw new ProtoException(what + " (field " + field + ") has wire type " + wireType, fieldStart);
+        long start = lengthDelimited();
+        payloadStart = start;
+        long len = pos - start;
+        return switch (elementWire) {
+            case FIXED32, FIXED64 -> {
+                int width = elementWire == FIXED32 ? 4 : 8;
+                if (len % width != 0) throw new ProtoException("packed " + what + " is not a multiple of " + width + " bytes", start);
+                yield len / width;
+            }
+            case VARINT -> {
+                long n = 0;
+                for (long p = start; p < pos; p++) if (seg.get(ValueLayout.JAVA_BYTE, p) >= 0) n++;
+                if (len > 0 && seg.get(ValueLayout.JAVA_BYTE, pos - 1) < 0) throw new ProtoException("packed " + what + " ends inside a varint", pos - 1);
+                yield n;
+            }
+            default -> throw new IllegalArgumentException("wire type " + elementWire);
+        };
     }
 
     /** Skips the current field's value. */

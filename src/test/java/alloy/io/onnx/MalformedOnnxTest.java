@@ -77,4 +77,72 @@ class MalformedOnnxTest {
         Files.write(f, Proto.model(new Proto().message(5, t)));
         assertEquals(f + ": initializer 'w': shape [4] of FLOAT needs 16 bytes, raw_data holds 12", refused(f).getMessage());
     }
+
+    @Test
+    void hugeShapeWithOneValueIsRefusedBeforeAllocating(@TempDir Path tmp) throws Exception {
+        Proto t = new Proto().varint(1, 1L << 40).varint(2, 1).string(8, "encoder.w").fixed32(4, 1f);
+        Path f = tmp.resolve("huge.onnx");
+        Files.write(f, Proto.model(new Proto().message(5, t)));
+        assertEquals(f + ": initializer 'encoder.w': shape [1099511627776] of FLOAT needs 1099511627776 values, the file holds 1 (float_data)",
+                refused(f).getMessage());
+    }
+
+    @Test
+    void wrongValueCountIsRefused(@TempDir Path tmp) throws Exception {
+        float[] fifteen = new float[15];
+        for (Proto.Layout layout : new Proto.Layout[] {Proto.Layout.PACKED_FLOAT_DATA, Proto.Layout.UNPACKED_FLOAT_DATA}) {
+            Path f = tmp.resolve("count-" + layout + ".onnx");
+            Files.write(f, Proto.model(new Proto().message(5, Proto.floatTensor("encoder.w", new long[] {4, 4}, fifteen, layout))));
+            assertTrue(refused(f).getMessage().contains("needs 16 values, the file holds 15"), layout.toString());
+        }
+        Proto ints = new Proto().varint(1, 4).varint(2, 7).string(8, "ids").bytes(7, new byte[] {1, 2, 3});
+        Path f = tmp.resolve("ints.onnx");
+        Files.write(f, Proto.model(new Proto().message(5, ints)));
+        assertTrue(refused(f).getMessage().contains("needs 4 values, the file holds 3 (int64_data)"));
+    }
+
+    @Test
+    void byteCountOverflowIsRefused(@TempDir Path tmp) throws Exception {
+        // 2^62 floats are 2^64 bytes: the product wraps to 0, which an empty raw_data would match
+        Proto t = new Proto().varint(1, 1L << 62).varint(2, 1).string(8, "w").bytes(9, new byte[0]);
+        Path f = tmp.resolve("wrap.onnx");
+        Files.write(f, Proto.model(new Proto().message(5, t)));
+        assertTrue(refused(f).getMessage().contains("'w'"));
+    }
+
+    @Test
+    void inspectReportsOneLine(@TempDir Path tmp) throws Exception {
+        Proto t = new Proto().varint(1, 1L << 40).varint(2, 1).string(8, "encoder.w").fixed32(4, 1f);
+        Path f = tmp.resolve("huge.onnx");
+        Files.write(f, Proto.model(new Proto().message(5, t)));
+        var err = System.err;
+        var captured = new java.io.ByteArrayOutputStream();
+        int code;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            code = alloy.cli.Main.run("inspect", f.toString(), f.toString());
+        } finally {
+            System.setErr(err);
+        }
+        String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(1, code, out);
+        assertTrue(out.startsWith("error: " + f) && out.contains("'encoder.w'") && !out.contains("\n"), out);
+    }
+
+    @Test
+    void truncatedAfterOpenIsRefusedByName(@TempDir Path tmp) throws Exception {
+        float[] w = new float[64 * 64];
+        for (int i = 0; i < w.length; i++) w[i] = i;
+        Path f = tmp.resolve("model.onnx");
+        Files.write(f, Proto.linearModel(64, 64, w, new float[64], Proto.Layout.RAW));
+        try (var c = Checkpoints.open(f); var arena = java.lang.foreign.Arena.ofConfined()) {
+            try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(200);
+            }
+            for (var t : c.tensors()) {
+                CheckpointException e = assertThrows(CheckpointException.class, () -> c.read(t.name(), arena), t.name());
+                assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("'" + t.name() + "'"), e.getMessage());
+            }
+        }
+    }
 }
