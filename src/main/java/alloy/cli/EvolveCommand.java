@@ -7,7 +7,7 @@ import alloy.eval.stats.Score;
 import alloy.eval.task.ProxyTask;
 import alloy.eval.task.Split;
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.OutputTarget;
 import alloy.merge.MergeMethod;
 import alloy.merge.MergeMethods;

@@ -3,7 +3,7 @@ package alloy.cli;
 import alloy.arch.LayerLayout;
 import alloy.inspect.Comparison;
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.TensorInfo;
 import alloy.tensor.DType;
 import alloy.tensor.Kernels;

@@ -1,7 +1,7 @@
 package alloy.cli;
 
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.lora.AdapterRef;
 import alloy.lora.CombineMethod;
 import alloy.lora.LoraAdapter;

@@ -220,7 +220,7 @@ public final class CheckpointWriter implements TensorSink {
                 index.putObject("metadata").put("total_size", total);
                 ObjectNode map = index.putObject("weight_map");
                 for (Slot s : slots.values()) map.put(s.entry().name(), shardFiles.get(s.shard()).getFileName().toString());
-                Files.write(tmp.resolve(Checkpoints.INDEX), HfConfig.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
+                Files.write(tmp.resolve(ShardedCheckpoint.INDEX), HfConfig.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
             }
             return staged.publish();
         } catch (IOException e) {

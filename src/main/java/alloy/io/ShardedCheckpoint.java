@@ -19,6 +19,9 @@ import java.util.Optional;
  */
 public final class ShardedCheckpoint implements Checkpoint {
 
+    /** The index of a sharded Hugging Face checkpoint: tensor name to shard file. */
+    public static final String INDEX = "model.safetensors.index.json";
+
     private final Path index;
     private final Path dir;
     private final List<SafetensorsFile> shards;

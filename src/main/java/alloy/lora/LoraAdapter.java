@@ -2,7 +2,7 @@ package alloy.lora;
 
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointException;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.SafetensorsFile;
 import alloy.io.TensorInfo;
 import alloy.tensor.FloatTensor;

@@ -4,7 +4,7 @@ import alloy.arch.WeightName;
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointException;
 import alloy.io.CheckpointWriter;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.HfConfig;
 import alloy.io.MemoryCheckpoint;
 import alloy.io.OutputTarget;

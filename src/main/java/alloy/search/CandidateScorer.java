@@ -1,12 +1,12 @@
 package alloy.search;
 
 import alloy.eval.Scorer;
-import alloy.eval.Scorers;
+import alloy.eval.family.Scorers;
 import alloy.eval.TaskResult;
 import alloy.eval.task.ProxyTask;
 import alloy.eval.task.Split;
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.MemoryCheckpoint;
 import alloy.recipe.MergeRun;
 import alloy.recipe.Recipe;

@@ -2,7 +2,7 @@ package alloy.bench;
 
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointWriter;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.OutputTarget;
 import alloy.io.TensorInfo;
 import alloy.recipe.MergeRun;

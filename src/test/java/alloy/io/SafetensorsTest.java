@@ -1,5 +1,6 @@
 package alloy.io;
 
+import alloy.io.resolve.Checkpoints;
 import static org.junit.jupiter.api.Assertions.*;
 
 import alloy.tensor.DType;

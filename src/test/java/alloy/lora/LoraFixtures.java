@@ -1,7 +1,7 @@
 package alloy.lora;
 
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.CheckpointWriter;
 import alloy.io.OutputTarget;
 import alloy.tensor.DType;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointException;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.TensorInfo;
 import alloy.tensor.DType;
 import alloy.tensor.Shape;

@@ -3,7 +3,7 @@ package alloy.recipe;
 import static org.junit.jupiter.api.Assertions.*;
 
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.HfConfig;
 import alloy.io.MemoryCheckpoint;
 import alloy.io.OutputTarget;

@@ -9,7 +9,7 @@ import alloy.eval.TaskResult;
 import alloy.eval.stats.Bootstrap;
 import alloy.eval.task.Split;
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.MemoryCheckpoint;
 import alloy.io.OutputTarget;
 import alloy.io.TensorInfo;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import alloy.eval.stats.Bootstrap;
 import alloy.eval.task.Split;
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.OutputTarget;
 import alloy.recipe.MergeRun;
 import alloy.recipe.Recipe;

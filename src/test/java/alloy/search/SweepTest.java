@@ -8,7 +8,7 @@ import alloy.eval.stats.Bootstrap;
 import alloy.eval.stats.QuadraticFit;
 import alloy.eval.task.Split;
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.io.OutputTarget;
 import alloy.io.TensorInfo;
 import alloy.recipe.MergeRun;

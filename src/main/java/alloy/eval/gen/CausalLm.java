@@ -6,7 +6,7 @@ import alloy.eval.model.LlamaDecoder;
 import alloy.eval.model.LlamaKvCache;
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointException;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;

@@ -113,7 +113,7 @@ public final class DecoderFamily {
         List<Score> table = new ArrayList<>();
         try (NDManager root = DecoderEngine.newManager()) {
             for (Path dir : models) {
-                try (alloy.io.Checkpoint ckpt = alloy.io.Checkpoints.open(dir); CausalLm lm = CausalLm.open(ckpt, root)) {
+                try (alloy.io.Checkpoint ckpt = alloy.io.resolve.Checkpoints.open(dir); CausalLm lm = CausalLm.open(ckpt, root)) {
                     for (String skill : data.skills()) {
                         for (String split : FamilyData.SPLITS) {
                             List<FamilyData.Item> items = data.evaluation(skill, split);

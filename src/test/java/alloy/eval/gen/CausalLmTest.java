@@ -8,7 +8,7 @@ import alloy.eval.model.DecoderEngine;
 import alloy.eval.model.LlamaConfig;
 import alloy.eval.model.LlamaFixtures;
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;

@@ -11,7 +11,7 @@ import alloy.eval.task.ProxyTask;
 import alloy.eval.task.ProxyTasks;
 import alloy.eval.task.Split;
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

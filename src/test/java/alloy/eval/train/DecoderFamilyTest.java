@@ -13,7 +13,7 @@ import alloy.eval.task.Skill;
 import alloy.eval.task.SkillSets;
 import alloy.eval.task.Split;
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;

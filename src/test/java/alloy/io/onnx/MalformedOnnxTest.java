@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import alloy.io.CheckpointException;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,9 @@
-package alloy.io;
+package alloy.io.resolve;
 
+import alloy.io.Checkpoint;
+import alloy.io.CheckpointException;
+import alloy.io.ShardedCheckpoint;
+import alloy.io.SafetensorsFile;
 import alloy.io.onnx.MavenModels;
 import alloy.io.onnx.OnnxCheckpoint;
 import java.io.IOException;
@@ -15,7 +19,7 @@ import java.util.stream.Stream;
  */
 public final class Checkpoints {
 
-    public static final String INDEX = "model.safetensors.index.json";
+    public static final String INDEX = ShardedCheckpoint.INDEX;
 
     private Checkpoints() {}
 
@@ -59,7 +63,7 @@ public final class Checkpoints {
         throw new CheckpointException("model '" + ref + "' (" + p + "): not a checkpoint Alloy reads (safetensors or .onnx file, or model directory)");
     }
 
-    static List<Path> list(Path dir, String suffix) {
+    public static List<Path> list(Path dir, String suffix) {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(f -> f.getFileName().toString().endsWith(suffix)).sorted().toList();
         } catch (IOException e) {
@@ -67,7 +71,7 @@ public final class Checkpoints {
         }
     }
 
-    static Path hubCache() {
+    public static Path hubCache() {
         String c = System.getenv("HF_HUB_CACHE");
         if (c != null) return Path.of(c);
         String home = System.getenv("HF_HOME");
@@ -76,7 +80,7 @@ public final class Checkpoints {
     }
 
     /** models--org--name/snapshots/REV, REV from refs/main when present, else the only snapshot. */
-    static Optional<Path> huggingFaceCache(String repoId) {
+    public static Optional<Path> huggingFaceCache(String repoId) {
         Path repo = hubCache().resolve("models--" + repoId.replace("/", "--"));
         Path snapshots = repo.resolve("snapshots");
         if (!Files.isDirectory(snapshots)) return Optional.empty();

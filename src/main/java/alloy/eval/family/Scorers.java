@@ -1,10 +1,13 @@
-package alloy.eval;
+package alloy.eval.family;
 
+import alloy.eval.Scorer;
 import alloy.eval.embed.EmbeddingScorer;
 import alloy.eval.embed.EncoderProfile;
+import alloy.eval.gen.DecoderScorer;
 import alloy.eval.task.ProxyTask;
 import alloy.io.Checkpoint;
 import alloy.io.HfConfig;
+import alloy.io.onnx.OnnxCheckpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,12 +46,12 @@ public final class Scorers {
                                 + "': pass --profile (one of " + EncoderProfile.knownProfiles().keySet() + ")"));
                 yield EmbeddingScorer.open(tasks, tokenizer(reference), EmbeddingScorer.Settings.of(p));
             }
-            case DECODER -> DecoderScorer.open(tasks, reference);
+            case DECODER -> DecoderScorer.open(tasks, DecoderScorer.Settings.defaults());
         };
     }
 
     public static Path tokenizer(Checkpoint c) {
-        if (c instanceof alloy.io.onnx.OnnxCheckpoint o && o.tokenizerFile().isPresent()) return o.tokenizerFile().get();
+        if (c instanceof OnnxCheckpoint o && o.tokenizerFile().isPresent()) return o.tokenizerFile().get();
         return c.modelDirectory().map(d -> d.resolve("tokenizer.json")).filter(Files::isRegularFile)
                 .orElseThrow(() -> new IllegalArgumentException(c.label() + ": no tokenizer.json beside the model"));
     }
