@@ -218,4 +218,19 @@ class EvolutionTest {
             assertTrue(r.front().contains(r.winner()), "the winner is chosen on the front");
         }
     }
+
+    @Test
+    void shippedSearchesRead() throws Exception {
+        try (var files = java.nio.file.Files.list(Path.of("configs", "evolve"))) {
+            List<Path> specs = files.filter(f -> f.toString().endsWith(".yaml")).toList();
+            assertTrue(specs.size() >= 2, specs.toString());
+            for (Path f : specs) {
+                SearchSpec s = SearchSpec.read(f);
+                assertEquals(s.toYaml(), SearchSpec.parse(s.toYaml(), f.toString(), Path.of("/")).toYaml(), "toYaml reads back to the same search: " + f);
+                for (String m : s.models()) {
+                    if (!m.startsWith("maven:")) assertTrue(java.nio.file.Files.isDirectory(s.folder().resolve(m)), f + ": " + m);
+                }
+            }
+        }
+    }
 }
