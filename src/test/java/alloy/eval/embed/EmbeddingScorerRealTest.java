@@ -61,9 +61,12 @@ class EmbeddingScorerRealTest {
     }
 
     @Test void onlyEmbeddingSetsAreAccepted() {
-        ProxyTask.Retrieval ok = science;
         var e = assertThrows(IllegalArgumentException.class, () -> EmbeddingScorer.open(List.of(), Path.of("x"), EmbeddingScorer.Settings.of(EncoderProfile.E5)));
         assertTrue(e.getMessage().contains("no proxy sets"));
-        assertTrue(ok.size() > 0);
+        // a decoder's generation set next to a retrieval set is refused, naming the set
+        ProxyTask skill = ProxyTasks.load(Path.of("proxy-tasks", "skill-add"));
+        var wrong = assertThrows(IllegalArgumentException.class,
+                () -> EmbeddingScorer.open(List.of(science, skill), Path.of("x"), EmbeddingScorer.Settings.of(EncoderProfile.E5)));
+        assertTrue(wrong.getMessage().contains("skill-add"), wrong.getMessage());
     }
 }
