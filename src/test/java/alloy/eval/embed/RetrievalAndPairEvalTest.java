@@ -44,7 +44,7 @@ class RetrievalAndPairEvalTest {
     }
 
     @Test void mismatchedInputsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> RetrievalEval.ranks(new float[2][3], new float[3][3]));
+        assertThrows(IllegalArgumentException.class, () -> RetrievalEval.ranks(new float[3][3], new float[2][3]));
         assertThrows(IllegalArgumentException.class, () -> new PairEval.Outcome(new double[2], new double[3]));
     }
 }

@@ -49,7 +49,7 @@ class ShippedSetsTest {
     void splitsAreDisjointByIdAndByContent() {
         for (ProxyTask t : ALL) {
             Set<String> ids = new HashSet<>(), contents = new HashSet<>();
-            for (Split s : Split.values()) {
+            for (Split s : t.splits()) {
                 for (TaskItem i : t.items(s)) {
                     assertTrue(ids.add(i.id()), t.name() + ": id " + i.id() + " repeats");
                     assertTrue(contents.add(i.content()), t.name() + ": content of " + i.id() + " repeats");
@@ -57,7 +57,7 @@ class ShippedSetsTest {
             }
             if (t instanceof ProxyTask.Retrieval r) {
                 Set<String> passages = new HashSet<>();
-                for (Split s : Split.values()) for (RetrievalItem i : r.items(s)) assertTrue(passages.add(i.passage()), t.name() + " " + i.id());
+                for (Split s : t.splits()) for (RetrievalItem i : r.items(s)) assertTrue(passages.add(i.passage()), t.name() + " " + i.id());
             }
         }
     }
@@ -65,7 +65,7 @@ class ShippedSetsTest {
     @Test
     void pairScoresSpreadOverTheScale() {
         ProxyTask.Pairs sts = (ProxyTask.Pairs) ALL.stream().filter(t -> t.name().equals("sts-pairs")).findFirst().orElseThrow();
-        for (Split s : Split.values()) {
+        for (Split s : sts.splits()) {
             List<PairItem> items = sts.items(s);
             assertTrue(items.stream().anyMatch(p -> p.score() <= 1), s + ": unrelated pairs");
             assertTrue(items.stream().anyMatch(p -> p.score() >= 2 && p.score() <= 3.4), s + ": related pairs");
@@ -77,7 +77,7 @@ class ShippedSetsTest {
     void retrievalQueriesAreNotTheirPassages() {
         for (ProxyTask t : ALL) {
             if (!(t instanceof ProxyTask.Retrieval r)) continue;
-            for (Split s : Split.values()) {
+            for (Split s : t.splits()) {
                 for (RetrievalItem i : r.items(s)) {
                     assertFalse(i.passage().toLowerCase().contains(i.query().toLowerCase()), t.name() + " " + i.id() + ": query copied into passage");
                 }
