@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code alloy} command. Every failure prints one line naming the file, tensor or key, and exits non-zero. */
 @Command(name = "alloy", mixinStandardHelpOptions = true, version = "alloy 0.1.0",
         description = "Merge fine-tuned models in weight space, score the merges, and search merge ratios.",
-        subcommands = {MergeCommand.class, InspectCommand.class, SoupCommand.class, LoraCommand.class, EvalCommand.class, SweepCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {MergeCommand.class, InspectCommand.class, SoupCommand.class, LoraCommand.class, EvalCommand.class, SweepCommand.class, ProxyCheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
