@@ -17,7 +17,10 @@ import java.util.stream.IntStream;
  * candidates' scores on two splits come Spearman's rho and Kendall's tau-b between the two rankings. Their
  * intervals come from a bootstrap over items: every replicate resamples the items of every (split, task)
  * independently, the same item indices for all candidates (so candidates stay paired), recomputes every
- * objective and then the two correlations.
+ * objective and then the two correlations. The intervals are percentile intervals and lean low: a replicate's
+ * scores carry the resampling noise on top of the item noise already in the observed scores, so replicate
+ * rankings agree less than the observed ones (with 21 grid merges, a Spearman of 0.955 came with [0.62, 0.98]).
+ * Read the lower end as a conservative bound.
  *
  * <p>Resolution: for each pair of candidates adjacent in a split's ranking, the half-width of the paired
  * bootstrap interval of their difference on that split; the split resolves differences about as large as the
@@ -319,7 +322,8 @@ public final class RankAgreement {
             sb.append('\n');
         }
         int pct = (int) Math.round(r.replicates().confidence() * 100);
-        sb.append(String.format(Locale.ROOT, "agreement between split rankings of %d candidates (%d%% bootstrap intervals over items):%n", r.candidates().size(), pct));
+        sb.append(String.format(Locale.ROOT, "agreement between split rankings of %d candidates (%d%% percentile bootstrap over items; "
+                + "resampling adds noise to both splits, so the intervals lean low):%n", r.candidates().size(), pct));
         for (Agreement g : r.agreements()) {
             sb.append(String.format(Locale.ROOT, "  %-24s Spearman %s   Kendall tau-b %s%n", g.a() + " vs " + g.b(), g.spearman(), g.kendall()));
         }
