@@ -26,14 +26,18 @@ import java.util.stream.Stream;
 
 /**
  * Reads and writes proxy sets: a folder {@code <root>/<name>/} holding {@code manifest.json} and one JSONL
- * file per split (one JSON object per line). Reading is strict, since a typo in a data file otherwise turns
- * into a silently different score: unknown keys, missing keys, wrong types, repeated ids or contents, an
- * empty split and a choice index out of range are each refused in one line naming the file, the line and
+ * file per split (one JSON object per line): search and heldout, and validation when the manifest names one.
+ * Retrieval and pairs lines may name their {@code domain}; a retrieval line with a {@code passage} and no
+ * {@code query} is a pool-only passage ({@link PoolPassage}). Reading is strict, since a typo in a data file
+ * otherwise turns into a silently different score: unknown keys, missing keys, wrong types, repeated ids or
+ * contents, a passage twice in one split, an empty split, a domain the manifest does not declare, a stated size
+ * the files contradict and a choice index out of range are each refused in one line naming the file, the line and
  * the key ({@link TaskFormatException}). Blank lines are skipped but still counted, so that line numbers
  * match an editor's.
  *
- * <p>Writing gives the canonical form the shipped sets are in: the manifest indented by two spaces, items one
- * compact object per line with keys in {@link TaskKind#itemKeys()} order, a newline at the end of every line.
+ * <p>Writing gives the canonical form: the manifest indented by two spaces with the sizes it holds, items one
+ * compact object per line with keys in {@link TaskKind#itemKeys()} order (then the domain, when the set has
+ * several), a retrieval split's pool-only passages after its items, a newline at the end of every line.
  */
 public final class ProxyTasks {
 
