@@ -71,23 +71,38 @@ public final class CandidateScorer implements AutoCloseable {
     /** Builds {@code c} once and scores it on each of {@code splits}, in that order. */
     public synchronized List<Scored> score(Candidate c, List<Split> splits) {
         long t0 = System.nanoTime();
+        return withBuilt(c, (ck, sc) -> scoreAll(c, ck, sc, splits, t0));
+    }
+
+    /** What a caller does with a built candidate and the scorer (statistics beyond the scores, say). */
+    @FunctionalInterface
+    public interface Use<T> {
+        T apply(Checkpoint built, Scorer scorer);
+    }
+
+    /** Builds {@code c} (a recipe in memory, a model as it is), hands it to {@code use} with the scorer, and frees the build. */
+    public synchronized <T> T withBuilt(Candidate c, Use<T> use) {
         return switch (c) {
             case Candidate.Model m -> {
                 Checkpoint ck = input(m.ref(), m.relativeTo());
-                yield scoreAll(c, ck, m.ref(), splits, t0);
+                yield use.apply(ck, scorerFor(ck, m.ref()));
             }
             case Candidate.Merge m -> {
                 Recipe r = m.recipe();
                 try (MergeRun run = MergeRun.prepare(r, inputsOf(r));
                      MemoryCheckpoint built = run.toMemory(m.label(), options, s -> {})) {
-                    yield scoreAll(c, built, r.referenceModel(), splits, t0);
+                    yield use.apply(built, scorerFor(built, r.referenceModel()));
                 }
             }
         };
     }
 
-    private List<Scored> scoreAll(Candidate c, Checkpoint ck, String name, List<Split> splits, long t0) {
+    private Scorer scorerFor(Checkpoint ck, String name) {
         if (scorer == null) scorer = factory.open(ck, name);
+        return scorer;
+    }
+
+    private List<Scored> scoreAll(Candidate c, Checkpoint ck, Scorer scorer, List<Split> splits, long t0) {
         List<Scored> out = new ArrayList<>();
         for (Split s : splits) {
             List<TaskResult> results = scorer.score(ck, s);

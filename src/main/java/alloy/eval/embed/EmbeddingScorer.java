@@ -6,9 +6,15 @@ import alloy.eval.model.BertEncoder;
 import alloy.eval.model.DjlEngine;
 import alloy.eval.model.TextTokenizer;
 import alloy.eval.stats.Bootstrap;
+import alloy.eval.stats.ItemStatistic;
+import alloy.eval.stats.Metrics;
 import alloy.eval.stats.Score;
+import alloy.eval.task.PairItem;
+import alloy.eval.task.PoolPassage;
 import alloy.eval.task.ProxyTask;
+import alloy.eval.task.RetrievalItem;
 import alloy.eval.task.Split;
+import alloy.eval.task.Weighting;
 import alloy.io.Checkpoint;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
@@ -27,7 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * prefixes: it does not depend on the weights.
  *
  * <p>All candidates share the tokenizer given here (the base model's): merges of siblings keep their
- * vocabulary. Metrics reported are those the set's manifest lists; the primary is its {@code metric}.
+ * vocabulary. Metrics reported are those the set's manifest lists; the primary is its {@code metric}. A set
+ * whose manifest says {@code "weighting": "domains"} is scored as the mean of its per-domain scores.
  */
 public final class EmbeddingScorer implements Scorer {
 
@@ -89,30 +96,75 @@ public final class EmbeddingScorer implements Scorer {
 
     /** Loads {@code candidate}, scores every set on {@code split}, frees the candidate. */
     @Override public List<TaskResult> score(Checkpoint candidate, Split split) {
+        return measure(candidate, split).stream().map(Measured::result).toList();
+    }
+
+    /**
+     * One set's scores on one split together with its primary metric as a statistic of item indices (the mean
+     * of the items' values, or Spearman over the resampled pairs, domain-balanced when the set says so), so
+     * that statistics over several candidates and splits (rank agreement, {@link alloy.eval.stats.RankAgreement})
+     * can resample the items themselves.
+     */
+    public record Measured(TaskResult result, ItemStatistic primary) {}
+
+    /** {@link #score(Checkpoint, Split)} with each set's primary metric kept as a resamplable statistic. */
+    public List<Measured> measure(Checkpoint candidate, Split split) {
+        for (ProxyTask t : tasks) {
+            if (!t.has(split)) {
+                throw new IllegalArgumentException("proxy set " + t.name() + " has no " + split + " split (it has " + t.splits() + ")");
+            }
+        }
         try (NDManager m = root.newSubManager()) {
             BertEncoder encoder = BertEncoder.load(candidate, m);
-            List<TaskResult> results = new ArrayList<>(tasks.size());
-            for (ProxyTask task : tasks) results.add(score(task, split, encoder, m));
+            List<Measured> results = new ArrayList<>(tasks.size());
+            for (ProxyTask task : tasks) results.add(measure(task, split, encoder, m));
             return results;
         }
     }
 
     /** One set's split with an encoder already loaded into {@code manager}. */
     public TaskResult score(ProxyTask task, Split split, BertEncoder encoder, NDManager manager) {
-        Map<String, Score> all = switch (task) {
-            case ProxyTask.Retrieval r -> RetrievalEval.score(encoder, embedder, retrieval(r, split), manager).scores(settings.bootstrap());
-            case ProxyTask.Pairs p -> Map.of("spearman", PairEval.score(encoder, embedder, pairs(p, split), manager).spearman(settings.bootstrap()));
+        return measure(task, split, encoder, manager).result();
+    }
+
+    /** One set's split with an encoder already loaded into {@code manager}, the primary metric kept as a statistic. */
+    public Measured measure(ProxyTask task, Split split, BertEncoder encoder, NDManager manager) {
+        boolean balanced = task.manifest().weighting() == Weighting.DOMAINS;
+        Bootstrap boot = settings.bootstrap();
+        Map<String, Score> all;
+        ItemStatistic primary;
+        switch (task) {
+            case ProxyTask.Retrieval r -> {
+                RetrievalEval.Outcome o = RetrievalEval.score(encoder, embedder, retrieval(r, split), manager);
+                int[] groups = Metrics.groupIndices(r.items(split).stream().map(RetrievalItem::domain).toList());
+                all = balanced ? o.balancedScores(boot, groups) : o.scores(boot);
+                double[] values = switch (task.manifest().metric()) {
+                    case "recall@1" -> o.recallAt1();
+                    case "mrr" -> o.reciprocalRank();
+                    case "ndcg@10" -> o.ndcgAt10();
+                    default -> throw new IllegalArgumentException("proxy set " + task.name() + ": unknown retrieval metric " + task.manifest().metric());
+                };
+                primary = new ItemStatistic(values.length, balanced ? Metrics.balancedMeanOf(values, groups) : Bootstrap.meanOf(values));
+            }
+            case ProxyTask.Pairs p -> {
+                PairEval.Outcome o = PairEval.score(encoder, embedder, pairs(p, split), manager);
+                int[] groups = Metrics.groupIndices(p.items(split).stream().map(PairItem::domain).toList());
+                Bootstrap.Statistic stat = balanced ? Metrics.balancedSpearmanOf(o.cosines(), o.gold(), groups) : Metrics.spearmanOf(o.cosines(), o.gold());
+                all = Map.of("spearman", boot.statistic("spearman", o.cosines().length, stat));
+                primary = new ItemStatistic(o.cosines().length, stat);
+            }
             default -> throw new IllegalArgumentException("proxy set " + task.name() + " is a " + task.kind() + " set");
-        };
+        }
         Map<String, Score> reported = new LinkedHashMap<>();
         for (String metric : task.manifest().metrics()) reported.put(metric, all.get(metric));
-        return new TaskResult(task.name(), split.key(), reported.get(task.manifest().metric()), reported);
+        return new Measured(new TaskResult(task.name(), split.key(), reported.get(task.manifest().metric()), reported), primary);
     }
 
     /** The tokenized split, made once. */
     public RetrievalEval.Prepared retrieval(ProxyTask.Retrieval task, Split split) {
         return (RetrievalEval.Prepared) prepared.computeIfAbsent(new Key(task.name(), split),
-                k -> RetrievalEval.prepare(tokenizer, settings.profile(), task.items(split)));
+                k -> RetrievalEval.prepare(tokenizer, settings.profile(), task.items(split),
+                        task.pool(split).stream().map(PoolPassage::passage).toList()));
     }
 
     /** The tokenized split, made once. */

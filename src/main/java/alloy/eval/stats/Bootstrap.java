@@ -48,6 +48,21 @@ public record Bootstrap(int resamples, long seed, double confidence) {
         return new Score(metric, value, widen(ci.lower, value, true), widen(ci.upper, value, false), items.length, items);
     }
 
+    /**
+     * The mean of group means (every domain weighs the same, however many items it has) with its interval.
+     * Each resample draws items from the whole split and averages the group means of what it drew. The kept
+     * per-item values are the items scaled by {@link Metrics#balanceWeights}, so that their plain mean is the
+     * score and {@link PairedTest} compares two candidates on the balanced mean.
+     */
+    public Score balancedMean(String metric, double[] items, int[] groups) {
+        checkItems(metric, items);
+        if (groups.length != items.length) throw new IllegalArgumentException(metric + ": " + items.length + " items but " + groups.length + " group labels");
+        double[] w = Metrics.balanceWeights(groups);
+        double[] weighted = new double[items.length];
+        for (int i = 0; i < items.length; i++) weighted[i] = w[i] * items[i];
+        return statistic(metric, items.length, Metrics.balancedMeanOf(items, groups), weighted);
+    }
+
     /** A whole-set statistic over {@code n} items (Spearman over pairs, corpus perplexity), without per-item values. */
     public Score statistic(String metric, int n, Statistic stat) {
         return statistic(metric, n, stat, new double[0]);
@@ -95,15 +110,47 @@ public record Bootstrap(int resamples, long seed, double confidence) {
         return d;
     }
 
+    /** What one replicate of {@link #resample(int[], Replicate)} is given. */
+    @FunctionalInterface
+    public interface Replicate {
+        /**
+         * @param b       the replicate's number, 0 to resamples - 1
+         * @param samples for each group, the indices drawn (with repeats, in draw order); reused between calls
+         */
+        void accept(int b, int[][] samples);
+    }
+
+    /**
+     * Resamples several independent groups of items together (the splits of a set, the sets of an objective):
+     * each replicate draws {@code sizes[g]} indices with replacement for every group g, groups in order, from
+     * one stream for the seed. With one group the indices are exactly those {@link #distribution} draws, so a
+     * statistic computed either way sees the same resamples.
+     */
+    public void resample(int[] sizes, Replicate replicate) {
+        if (sizes.length == 0) throw new IllegalArgumentException("no groups to resample");
+        for (int n : sizes) if (n <= 0) throw new IllegalArgumentException("a group of " + n + " items cannot be resampled");
+        SplitMix r = new SplitMix(seed);
+        int[][] samples = new int[sizes.length][];
+        for (int g = 0; g < sizes.length; g++) samples[g] = new int[sizes[g]];
+        for (int b = 0; b < resamples; b++) {
+            for (int g = 0; g < sizes.length; g++) {
+                int n = sizes[g];
+                for (int i = 0; i < n; i++) samples[g][i] = r.nextIndex(n);
+            }
+            replicate.accept(b, samples);
+        }
+    }
+
     /** Linear interpolation between order statistics (type 7 of Hyndman and Fan, numpy's default). */
-    static double quantile(double[] sorted, double q) {
+    public static double quantile(double[] sorted, double q) {
         if (sorted.length == 0) return Double.NaN;
         double pos = q * (sorted.length - 1);
         int lo = (int) Math.floor(pos), hi = Math.min(sorted.length - 1, lo + 1);
         return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
-    static Statistic meanOf(double[] items) {
+    /** The mean of the resampled items. */
+    public static Statistic meanOf(double[] items) {
         return sample -> {
             double s = 0;
             for (int i : sample) s += items[i];
@@ -111,7 +158,7 @@ public record Bootstrap(int resamples, long seed, double confidence) {
         };
     }
 
-    static int[] identity(int n) {
+    public static int[] identity(int n) {
         int[] all = new int[n];
         for (int i = 0; i < n; i++) all[i] = i;
         return all;

@@ -185,6 +185,107 @@ public final class Metrics {
         };
     }
 
+    // ---- domain-balanced statistics --------------------------------------------------------------------
+
+    /**
+     * Group indices {@code 0..G-1} of labels (domains), in order of first appearance: {@code ["b", "a", "b"]}
+     * gives {@code [0, 1, 0]}.
+     */
+    public static int[] groupIndices(List<String> labels) {
+        java.util.Map<String, Integer> index = new java.util.LinkedHashMap<>();
+        int[] out = new int[labels.size()];
+        for (int i = 0; i < out.length; i++) out[i] = index.computeIfAbsent(labels.get(i), k -> index.size());
+        return out;
+    }
+
+    /**
+     * Per-item weights that turn a plain mean into the mean of group means: item i in group g of n_g items
+     * (G groups, n items) weighs n / (G · n_g), so {@code mean(w · v)} equals the mean over groups of each
+     * group's mean of v. All weights are 1 when every group has as many items.
+     */
+    public static double[] balanceWeights(int[] groups) {
+        int g = groupCount(groups);
+        int[] count = new int[g];
+        for (int x : groups) count[x]++;
+        int present = 0;
+        for (int c : count) if (c > 0) present++;
+        double[] w = new double[groups.length];
+        for (int i = 0; i < w.length; i++) w[i] = (double) groups.length / (present * count[groups[i]]);
+        return w;
+    }
+
+    /** The mean over groups of each group's mean of {@code values}, for the items a resample drew (groups it missed are left out). */
+    public static Bootstrap.Statistic balancedMeanOf(double[] values, int[] groups) {
+        if (values.length != groups.length) throw new IllegalArgumentException(values.length + " values but " + groups.length + " group labels");
+        int g = groupCount(groups);
+        double[] v = values.clone();
+        int[] gr = groups.clone();
+        return sample -> {
+            double[] sum = new double[g];
+            int[] count = new int[g];
+            for (int i : sample) {
+                sum[gr[i]] += v[i];
+                count[gr[i]]++;
+            }
+            double total = 0;
+            int present = 0;
+            for (int k = 0; k < g; k++) {
+                if (count[k] == 0) continue;
+                total += sum[k] / count[k];
+                present++;
+            }
+            return present == 0 ? Double.NaN : total / present;
+        };
+    }
+
+    /**
+     * The mean over groups of Spearman's rho within each group, for the pairs a resample drew; a group whose
+     * rho is undefined in a resample (fewer than two distinct values) is left out of that resample's mean.
+     */
+    public static Bootstrap.Statistic balancedSpearmanOf(double[] predicted, double[] gold, int[] groups) {
+        if (predicted.length != gold.length || gold.length != groups.length) {
+            throw new IllegalArgumentException("balanced spearman needs paired values and groups, got " + predicted.length + ", "
+                    + gold.length + " and " + groups.length);
+        }
+        int g = groupCount(groups);
+        double[] p = predicted.clone(), y = gold.clone();
+        int[] gr = groups.clone();
+        return sample -> {
+            int[] count = new int[g];
+            for (int i : sample) count[gr[i]]++;
+            double[][] ps = new double[g][], ys = new double[g][];
+            for (int k = 0; k < g; k++) {
+                ps[k] = new double[count[k]];
+                ys[k] = new double[count[k]];
+            }
+            int[] at = new int[g];
+            for (int i : sample) {
+                int k = gr[i];
+                ps[k][at[k]] = p[i];
+                ys[k][at[k]++] = y[i];
+            }
+            double total = 0;
+            int defined = 0;
+            for (int k = 0; k < g; k++) {
+                if (count[k] < 2) continue;
+                double rho = spearman(ps[k], ys[k]);
+                if (Double.isNaN(rho)) continue;
+                total += rho;
+                defined++;
+            }
+            return defined == 0 ? Double.NaN : total / defined;
+        };
+    }
+
+    private static int groupCount(int[] groups) {
+        int g = 0;
+        for (int x : groups) {
+            if (x < 0) throw new IllegalArgumentException("group index " + x + " is negative");
+            g = Math.max(g, x + 1);
+        }
+        return g;
+    }
+
     // ---- language modelling ----------------------------------------------------------------------------
 
     /**

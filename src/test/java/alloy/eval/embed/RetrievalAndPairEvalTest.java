@@ -25,6 +25,21 @@ class RetrievalAndPairEvalTest {
         assertEquals(3, mrr.n());
     }
 
+    @Test void poolOnlyPassagesAreDistractorsForEveryQuery() {
+        float[][] queries = {{1, 0}, {0, 1}};
+        // Passages 0 and 1 belong to queries 0 and 1; passage 2, a near miss of query 0, sits closer to it than its own.
+        float[][] passages = {{1, 0.3f}, {0, 1}, {1, 0.1f}};
+        assertArrayEquals(new int[] {1, 0}, RetrievalEval.ranks(queries, passages));
+    }
+
+    @Test void domainBalancedScoresWeighEveryDomainTheSame() {
+        RetrievalEval.Outcome o = RetrievalEval.Outcome.of(new int[] {0, 0, 1, 3});          // RR 1, 1, 0.5, 0.25
+        int[] domains = {0, 0, 0, 1};
+        assertEquals((1 + 1 + 0.5 + 0.25) / 4, o.scores(Bootstrap.defaults()).get("mrr").value(), 1e-12);
+        assertEquals((2.5 / 3 + 0.25) / 2, o.balancedScores(Bootstrap.defaults(), domains).get("mrr").value(), 1e-12);
+        assertEquals((2 / 3.0 + 0) / 2, o.balancedScores(Bootstrap.defaults(), domains).get("recall@1").value(), 1e-12);
+    }
+
     @Test void aCollapsedModelRanksEveryRightPassageLast() {
         float[][] same = {{0.5f, 0.5f}, {0.5f, 0.5f}, {0.5f, 0.5f}, {0.5f, 0.5f}};
         assertArrayEquals(new int[] {3, 3, 3, 3}, RetrievalEval.ranks(same, same));
@@ -44,7 +59,7 @@ class RetrievalAndPairEvalTest {
     }
 
     @Test void mismatchedInputsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> RetrievalEval.ranks(new float[2][3], new float[3][3]));
+        assertThrows(IllegalArgumentException.class, () -> RetrievalEval.ranks(new float[3][3], new float[2][3]));
         assertThrows(IllegalArgumentException.class, () -> new PairEval.Outcome(new double[2], new double[3]));
     }
 }

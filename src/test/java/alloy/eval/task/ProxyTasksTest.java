@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -211,5 +212,115 @@ class ProxyTasksTest {
         assertEquals("answer", assertThrows(TaskItemException.class, () -> new ChoiceItem("c", "x", List.of("1", "2"), -1)).key());
         assertThrows(IllegalArgumentException.class, () -> Split.parse("test"));
         assertEquals(Split.HELDOUT, Split.parse("heldout"));
+    }
+
+    // ---- three splits, pools, domains, sizes ----------------------------------------------------------
+
+    private static final String MIXED_MANIFEST = """
+            {"name": "mixed", "kind": "retrieval", "metric": "mrr", "metrics": ["recall@1", "mrr"], "description": "d",
+             "domains": ["code", "law"], "weighting": "domains", "provenance": "written for a test",
+             "splits": {"search": "s.jsonl", "validation": "v.jsonl", "heldout": "h.jsonl"},
+             "size": {"search": 2, "validation": 1, "heldout": 2}, "pool": {"search": 3, "validation": 1, "heldout": 3}}
+            """;
+
+    private Path mixedSet(String manifest, String search, String validation, String heldout) throws IOException {
+        Path dir = tmp.resolve("mixed");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("manifest.json"), manifest);
+        Files.writeString(dir.resolve("s.jsonl"), search);
+        Files.writeString(dir.resolve("v.jsonl"), validation);
+        Files.writeString(dir.resolve("h.jsonl"), heldout);
+        return dir;
+    }
+
+    private static final String MIXED_SEARCH = """
+            {"id": "s1", "query": "undo a commit", "passage": "git reset moves the branch back", "domain": "code"}
+            {"id": "s2", "query": "deposit back", "passage": "landlords must return deposits", "domain": "law"}
+            {"id": "s1~near", "passage": "git revert adds an inverse commit", "domain": "code"}
+            """;
+    private static final String MIXED_VALIDATION = """
+            {"id": "v1", "query": "sort a list", "passage": "sorted returns a new list", "domain": "code"}
+            """;
+    private static final String MIXED_HELDOUT = """
+            {"id": "h1", "query": "notice to quit", "passage": "a month's notice ends the lease", "domain": "law"}
+            {"id": "h2", "query": "slow query", "passage": "an index avoids the scan", "domain": "code"}
+            {"id": "h1~near", "passage": "rent rises need notice", "domain": "law"}
+            """;
+
+    @Test
+    void threeSplitsPoolPassagesAndDomainsLoad() throws IOException {
+        ProxyTask.Retrieval r = (ProxyTask.Retrieval) ProxyTasks.load(mixedSet(MIXED_MANIFEST, MIXED_SEARCH, MIXED_VALIDATION, MIXED_HELDOUT));
+        assertEquals(List.of(Split.SEARCH, Split.VALIDATION, Split.HELDOUT), r.splits());
+        assertEquals(5, r.size());
+        assertEquals(List.of("git revert adds an inverse commit"), r.pool(Split.SEARCH).stream().map(PoolPassage::passage).toList());
+        assertEquals(List.of(), r.pool(Split.VALIDATION));
+        assertEquals(3, r.passages(Split.SEARCH).size());
+        assertEquals("git reset moves the branch back", r.passages(Split.SEARCH).getFirst());
+        assertEquals("law", r.items(Split.HELDOUT).getFirst().domain());
+        assertEquals(Weighting.DOMAINS, r.manifest().weighting());
+        assertEquals("written for a test", r.manifest().provenance());
+        assertEquals(3, r.manifest().pools().get(Split.HELDOUT));
+        assertEquals(Weighting.ITEMS, r.withWeighting(Weighting.ITEMS).manifest().weighting());
+    }
+
+    @Test
+    void threeSplitSetsWriteAndReadBack() throws IOException {
+        ProxyTask t = ProxyTasks.load(mixedSet(MIXED_MANIFEST, MIXED_SEARCH, MIXED_VALIDATION, MIXED_HELDOUT));
+        Path copy = tmp.resolve("copy").resolve("mixed");
+        ProxyTasks.write(copy, t);
+        assertEquals(t, ProxyTasks.load(copy));
+        assertTrue(Files.readString(copy.resolve("s.jsonl")).contains("{\"id\":\"s1~near\",\"passage\":\"git revert adds an inverse commit\",\"domain\":\"code\"}"));
+    }
+
+    @Test
+    void aTwoSplitSetHasNoValidationItems() throws IOException {
+        ProxyTask t = ProxyTasks.load(choiceSet("two", "{\"id\": \"s1\", \"context\": \"1+1=\", \"choices\": [\"2\", \"3\"], \"answer\": 0}\n", GOOD_HELDOUT));
+        assertEquals(List.of(Split.SEARCH, Split.HELDOUT), t.splits());
+        assertFalse(t.has(Split.VALIDATION));
+        assertEquals(List.of(), t.items(Split.VALIDATION));
+        assertEquals(Map.of(Split.SEARCH, 1, Split.HELDOUT, 1), t.manifest().sizes(), "sizes filled in when the manifest does not state them");
+    }
+
+    @Test
+    void domainsMustBeDeclaredAndGivenWhenThereAreSeveral() throws IOException {
+        assertNames(refused(mixedSet(MIXED_MANIFEST, MIXED_SEARCH.replace("\"domain\": \"law\"", "\"domain\": \"medicine\""), MIXED_VALIDATION,
+                MIXED_HELDOUT)), "s.jsonl", 2, "domain");
+        assertNames(refused(mixedSet(MIXED_MANIFEST, MIXED_SEARCH, MIXED_VALIDATION.replace(", \"domain\": \"code\"", ""), MIXED_HELDOUT)),
+                "v.jsonl", 1, "domain");
+        // One declared domain: lines may leave it out and items take it.
+        String one = MIXED_MANIFEST.replace("\"domains\": [\"code\", \"law\"], \"weighting\": \"domains\",", "\"domains\": [\"code\"],");
+        String noDomains = MIXED_SEARCH.replace(", \"domain\": \"code\"", "").replace(", \"domain\": \"law\"", "");
+        ProxyTask t = ProxyTasks.load(mixedSet(one, noDomains, MIXED_VALIDATION, MIXED_HELDOUT.replace("\"domain\": \"law\"", "\"domain\": \"code\"")));
+        assertEquals("code", t.items(Split.SEARCH).get(1).domain());
+        // Domain weighting needs at least two domains.
+        assertNames(refused(mixedSet(one.replace("\"provenance\"", "\"weighting\": \"domains\", \"provenance\""), noDomains, MIXED_VALIDATION,
+                MIXED_HELDOUT)), "manifest.json", 0, "weighting");
+    }
+
+    @Test
+    void statedSizesMustMatchTheFiles() throws IOException {
+        assertNames(refused(mixedSet(MIXED_MANIFEST.replace("\"validation\": 1, \"heldout\": 2}", "\"validation\": 1, \"heldout\": 3}"),
+                MIXED_SEARCH, MIXED_VALIDATION, MIXED_HELDOUT)), "manifest.json", 0, "size");
+        assertNames(refused(mixedSet(MIXED_MANIFEST.replace("\"pool\": {\"search\": 3", "\"pool\": {\"search\": 2"),
+                MIXED_SEARCH, MIXED_VALIDATION, MIXED_HELDOUT)), "manifest.json", 0, "pool");
+    }
+
+    @Test
+    void aPoolPassageMayNotRepeatAnItemsPassageOrId() throws IOException {
+        assertNames(refused(mixedSet(MIXED_MANIFEST, MIXED_SEARCH.replace("git revert adds an inverse commit", "git reset moves the branch back"),
+                MIXED_VALIDATION, MIXED_HELDOUT)), "s.jsonl", 3, "passage");
+        assertNames(refused(mixedSet(MIXED_MANIFEST, MIXED_SEARCH.replace("\"s1~near\"", "\"s2\""), MIXED_VALIDATION, MIXED_HELDOUT)),
+                "s.jsonl", 3, "id");
+        assertNames(refused(mixedSet(MIXED_MANIFEST, MIXED_SEARCH.replace("\"passage\": \"git revert", "\"note\": \"x\", \"passage\": \"git revert"),
+                MIXED_VALIDATION, MIXED_HELDOUT)), "s.jsonl", 3, "note");
+        assertNames(refused(mixedSet(MIXED_MANIFEST, MIXED_SEARCH, "{\"id\": \"v0\", \"passage\": \"only a pool\", \"domain\": \"code\"}\n",
+                MIXED_HELDOUT)), "v.jsonl", 0, null);
+    }
+
+    @Test
+    void validationIsAKnownSplitName() throws IOException {
+        assertEquals(Split.VALIDATION, Split.parse("validation"));
+        assertNames(refused(mixedSet(MIXED_MANIFEST.replace("\"validation\": \"v.jsonl\"", "\"dev\": \"v.jsonl\""),
+                MIXED_SEARCH, MIXED_VALIDATION, MIXED_HELDOUT)), "manifest.json", 0, "splits");
     }
 }
