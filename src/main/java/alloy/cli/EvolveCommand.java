@@ -106,7 +106,9 @@ final class EvolveCommand implements Callable<Integer> {
                 spec.mergeMethod(), spec.models().size(), spec.granularity(), codec.anchors(), layers, genes, spec.population(), spec.generations(),
                 spec.budget().isPresent() ? ", budget " + spec.budget().getAsLong() + " candidates" : spec.duration().map(d -> ", budget " + d.toSeconds() + " s").orElse(""),
                 spec.seed());
-        Split selection = Split.SEARCH;
+        // the winner is chosen among the elites on the validation split when every proxy set has one, so that
+        // the choice does not reward what the search split happens to favour
+        Split selection = sets.stream().allMatch(t -> t.splits().contains(Split.VALIDATION)) ? Split.VALIDATION : Split.SEARCH;
         MergeRun.Options opt = new MergeRun.Options(spec.seed(), MergeRun.Options.defaults().threads(), Kernels.fast());
         long planned = spec.budget().isPresent() ? spec.budget().getAsLong() : (long) spec.population() * spec.generations() + spec.models().size() + 1;
         Evolution.Result result;
@@ -146,6 +148,7 @@ final class EvolveCommand implements Callable<Integer> {
         if (spec.baseModel().isPresent()) info = info.withInput("base_model", spec.baseModel().get());
         Report.write(dir, info, spec, codec, layers, result, journalEntries);
         Report.print(result, spec, dir);
+        Report.agreement(result);
         if (saveModel != null && !result.stopped()) {
             try (MergeRun run = MergeRun.prepare(result.winner().recipe() != null ? result.winner().recipe()
                     : RecipeYaml.parse("merge_method: linear\nmodels:\n  - model: " + result.winner().label() + "\n    parameters: {weight: 1}\n", "winner", spec.folder()))) {

@@ -3,6 +3,9 @@ package alloy.cli;
 import alloy.eval.TaskResult;
 import alloy.eval.stats.Score;
 import alloy.recipe.RecipeYaml;
+import alloy.eval.stats.Bootstrap;
+import alloy.eval.stats.RankAgreement;
+import alloy.eval.task.TaskKind;
 import alloy.recipe.Recipe;
 import alloy.results.Coefficient;
 import alloy.results.Generation;
@@ -14,6 +17,7 @@ import alloy.search.Journal;
 import alloy.search.MergeCodec;
 import alloy.search.SearchSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -105,6 +109,43 @@ final class Report {
         }
         System.out.printf(Locale.ROOT, "%d candidates scored; wrote %s (run.json, candidates.csv, winner.yaml, journal.jsonl, generations.csv, coefficients.csv, comparisons.csv)%n",
                 r.scored(), dir);
+    }
+
+    /**
+     * proxy-check's numbers for the search's own candidates that were scored on both the search and the held-out
+     * split (the parents, the uniform merge, the winner): how far the search split's ranking can be trusted.
+     */
+    static void agreement(Evolution.Result r) {
+        if (r.stopped()) return;
+        List<String> names = new ArrayList<>();
+        List<List<TaskResult>> search = new ArrayList<>(), heldout = new ArrayList<>();
+        for (Evolution.Scored b : r.baselines()) {
+            names.add(shorten(b.label()));
+            search.add(b.search());
+            heldout.add(r.heldout().get(b.label()));
+        }
+        names.add("winner");
+        search.add(r.winner().search());
+        heldout.add(r.heldout().get("winner"));
+        if (names.size() < 3 || heldout.stream().anyMatch(h -> h == null)) return;
+        try {
+            List<RankAgreement.SplitScores> splits = new ArrayList<>();
+            for (var split : List.of(Map.entry("search", search), Map.entry("heldout", heldout))) {
+                List<RankAgreement.TaskScores> tasks = new ArrayList<>();
+                for (int t = 0; t < search.get(0).size(); t++) {
+                    int task = t;
+                    tasks.add(RankAgreement.TaskScores.ofMeans(search.get(0).get(t).task(),
+                            TaskKind.higherIsBetter(search.get(0).get(t).primary().metric()),
+                            split.getValue().stream().map(rs -> rs.get(task).primary()).toList()));
+                }
+                splits.add(new RankAgreement.SplitScores(split.getKey(), tasks));
+            }
+            System.out.println();
+            System.out.println("how the search split ranks these candidates against the held-out split (as alloy proxy-check reports it):");
+            System.out.print(RankAgreement.report(RankAgreement.of(names, splits, Bootstrap.defaults()), 0.01, "objective"));
+        } catch (IllegalArgumentException e) {
+            System.out.println("(no split agreement: " + e.getMessage() + ")");
+        }
     }
 
     /** Maven coordinates and long paths are long: keep the tail that tells models apart. */

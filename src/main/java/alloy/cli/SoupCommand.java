@@ -98,9 +98,12 @@ final class SoupCommand implements Callable<Integer> {
         GreedySoup soup = new GreedySoup(models, Path.of("").toAbsolutePath(), dt, weights);
         GreedySoup.Result res;
         MergeRun.Options opt = new MergeRun.Options(0, MergeRun.Options.defaults().threads(), Kernels.fast());
-        System.out.println("greedy soup on the search split (objective: mean over tasks of score / best single model's score):");
+        System.out.println("greedy soup (objective: mean over tasks of score / best single model's score):");
         try (CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt)) {
-            res = soup.run(scorer, Split.SEARCH, Bootstrap.defaults(), s -> System.out.printf(Locale.ROOT, "  %d. %-40s alone %.4f  soup %.4f  %s%n",
+            // greedy decisions on the validation split when every set has one (Wortsman et al. chose on held-out validation data)
+            Split selection = sets.stream().allMatch(t -> t.splits().contains(Split.VALIDATION)) ? Split.VALIDATION : Split.SEARCH;
+            System.out.println("decisions on the " + selection + " split");
+            res = soup.run(scorer, selection, Bootstrap.defaults(), s -> System.out.printf(Locale.ROOT, "  %d. %-40s alone %.4f  soup %.4f  %s%n",
                     s.step(), Report.shorten(s.model()), s.alone(), s.score(), switch (s.decision()) {
                         case START -> "start (best alone)";
                         case ACCEPT -> "accept (improves)";
