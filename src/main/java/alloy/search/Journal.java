@@ -58,12 +58,28 @@ public final class Journal implements AutoCloseable {
         existing.forEach(this::remember);
     }
 
+    /** One search per journal: a second process resuming the same run would interleave its lines with the first's. */
+    private static void lock(Path file, FileChannel channel) {
+        try {
+            if (channel.tryLock() == null) throw new IllegalStateException("held");
+        } catch (IOException | IllegalStateException e) {   // OverlappingFileLockException: held by this very process
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // refusing anyway
+            }
+            throw new IllegalArgumentException(file + ": another alloy process is using this search (its journal is locked); wait for it or stop it first");
+        }
+    }
+
     /** A new journal in {@code dir}; refuses to replace one (a search is resumed with {@code --resume}, never restarted over itself). */
     public static Journal create(Path dir) {
         Path f = dir.resolve(FILE);
         try {
             Files.createDirectories(dir);
-            return new Journal(f, FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), List.of());
+            FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            lock(f, ch);
+            return new Journal(f, ch, List.of());
         } catch (java.nio.file.FileAlreadyExistsException e) {
             throw new IllegalArgumentException(f + ": a search journal is already there; resume it with --resume " + dir + " or choose another --out");
         } catch (IOException e) {
@@ -79,6 +95,8 @@ public final class Journal implements AutoCloseable {
         Path f = dir.resolve(FILE);
         if (!Files.isRegularFile(f)) throw new IllegalArgumentException(dir + ": no " + FILE + " to resume");
         try {
+            FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE);
+            lock(f, ch);
             byte[] all = Files.readAllBytes(f);
             int end = all.length;
             while (end > 0 && all[end - 1] != '\n') end--;
@@ -91,10 +109,10 @@ public final class Journal implements AutoCloseable {
                 try {
                     entries.add(read(JSON.readTree(line)));
                 } catch (IOException | RuntimeException e) {
+                    ch.close();
                     throw new IllegalArgumentException(f + ":" + lineNo + ": unreadable journal line: " + e.getMessage());
                 }
             }
-            FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE);
             ch.truncate(end);
             ch.position(end);
             return new Journal(f, ch, entries);

@@ -233,4 +233,17 @@ class EvolutionTest {
             }
         }
     }
+
+    @Test
+    void aJournalServesOneSearchAtATime() {
+        Path run = dir.resolve("locked");
+        try (Journal first = Journal.create(run)) {
+            first.append("baseline", 0, "a", "model:a", Split.SEARCH, List.of(), 0.1);
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Journal.resume(run));
+            assertTrue(e.getMessage().contains("another alloy process"), e.getMessage());
+        }
+        try (Journal again = Journal.resume(run)) {
+            assertEquals(1, again.size());
+        }
+    }
 }
