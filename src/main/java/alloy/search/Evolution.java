@@ -89,6 +89,9 @@ public final class Evolution {
 
     public static final String UNIFORM = "uniform merge";
 
+    /** Below every feasible objective: what a candidate that could not be merged scores. */
+    static final double INFEASIBLE = -1e8;
+
     private final SearchSpec spec;
     private final MergeMethod method;
     private final MergeCodec codec;
@@ -193,7 +196,7 @@ public final class Evolution {
 
     private double[] infeasible() {
         double[] v = new double[spec.tasks().size()];
-        java.util.Arrays.fill(v, -1e9);
+        java.util.Arrays.fill(v, 2 * INFEASIBLE);
         return v;
     }
 
@@ -222,7 +225,8 @@ public final class Evolution {
         if (spec.duration().isPresent()) stream = stream.limit(Limits.byExecutionTime(spec.duration().get()));
         EvolutionResult<DoubleGene, Double> last = null;
         for (EvolutionResult<DoubleGene, Double> r : (Iterable<EvolutionResult<DoubleGene, Double>>) stream.limit(spec.generations())::iterator) {
-            double mean = r.population().stream().mapToDouble(Phenotype::fitness).average().orElse(Double.NaN);
+            // the mean over candidates that could be merged: an infeasible one's sentinel would swamp it
+            double mean = r.population().stream().mapToDouble(Phenotype::fitness).filter(v -> v > INFEASIBLE).average().orElse(Double.NaN);
             Generation g = new Generation((int) r.generation(), evaluated.size(), r.bestFitness(), mean, (System.nanoTime() - t0) / 1e9);
             generations.add(g);
             listener.generation(g);
@@ -268,7 +272,7 @@ public final class Evolution {
         if (spec.duration().isPresent()) stream = stream.limit(Limits.byExecutionTime(spec.duration().get()));
         EvolutionResult<DoubleGene, Vec<double[]>> last = null;
         for (EvolutionResult<DoubleGene, Vec<double[]>> r : (Iterable<EvolutionResult<DoubleGene, Vec<double[]>>>) stream.limit(spec.generations())::iterator) {
-            double[] objs = r.population().stream().mapToDouble(p -> scoredOf(p.genotype()).objective()).toArray();
+            double[] objs = r.population().stream().mapToDouble(p -> scoredOf(p.genotype()).objective()).filter(v -> v > INFEASIBLE).toArray();
             Generation g = new Generation((int) r.generation(), evaluated.size(), java.util.Arrays.stream(objs).max().orElse(Double.NaN),
                     java.util.Arrays.stream(objs).average().orElse(Double.NaN), (System.nanoTime() - t0) / 1e9);
             generations.add(g);

@@ -46,7 +46,7 @@ public final class Objective {
 
     /** The objective; an infeasible candidate (no scores: it could not be merged) gets the lowest value there is. */
     public double value(List<TaskResult> results) {
-        if (results.isEmpty()) return -1e9;
+        if (results.isEmpty()) return 2 * Evolution.INFEASIBLE;
         double sum = 0, w = 0;
         for (TaskResult r : results) {
             double wt = weights.getOrDefault(r.task(), 1.0);
