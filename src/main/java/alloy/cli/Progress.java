@@ -18,6 +18,8 @@ final class Progress implements Executor.Listener, AutoCloseable {
 
     private final String task;
     private final long total;
+    private final long totalBytes;
+    private long doneBytes;
     private final ProgressBar bar;
     private long done;
     private int lastTenth;
@@ -25,6 +27,7 @@ final class Progress implements Executor.Listener, AutoCloseable {
     Progress(String task, Plan plan) {
         this.task = task;
         this.total = Math.max(1, plan.outputBytes() >> 20);
+        this.totalBytes = Math.max(1, plan.outputBytes());
         this.bar = terminal() ? new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
                 .setUnit(" MiB", 1).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate()
                 .setMaxRenderedLength(80).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null;
@@ -42,10 +45,12 @@ final class Progress implements Executor.Listener, AutoCloseable {
             bar.stepTo(Math.min(done, total));
             return;
         }
-        int tenth = (int) Math.min(10, done * 10 / total);
+        // counted in bytes, so that tensors smaller than a MiB count too and the last line is 100%
+        doneBytes += step.byteSize();
+        int tenth = (int) Math.min(10, doneBytes * 10 / totalBytes);
         if (tenth > lastTenth) {
             lastTenth = tenth;
-            System.err.printf(Locale.ROOT, "%s: %d%% (%d of %d MiB)%n", task, tenth * 10, Math.min(done, total), total);
+            System.err.printf(Locale.ROOT, "%s: %d%% (%d of %d MiB)%n", task, tenth * 10, Math.min(doneBytes >> 20, total), total);
         }
     }
 
