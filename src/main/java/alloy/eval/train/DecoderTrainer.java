@@ -44,10 +44,21 @@ public final class DecoderTrainer {
      * @param warmupSteps      steps of linear warm-up from 0 to {@code learningRate}
      * @param finalLrFraction  the cosine schedule ends at {@code learningRate · finalLrFraction}
      * @param clipNorm         gradients are scaled down to this global norm when larger; 0 disables
+     * @param epsilon          Adam's ε; a large one (1e-4 and up) makes weights whose gradients are smaller
+     *                         than ε move in proportion to the gradient, as under SGD, instead of by about
+     *                         the learning rate whatever the gradient (see {@link AdamW})
      */
     public record Settings(int steps, int batchSize, double learningRate, int warmupSteps, double finalLrFraction,
-                           double weightDecay, double clipNorm, long seed) {
+                           double weightDecay, double clipNorm, long seed, double epsilon) {
+
+        /** Adam's usual ε = 1e-8. */
+        public Settings(int steps, int batchSize, double learningRate, int warmupSteps, double finalLrFraction,
+                        double weightDecay, double clipNorm, long seed) {
+            this(steps, batchSize, learningRate, warmupSteps, finalLrFraction, weightDecay, clipNorm, seed, 1e-8);
+        }
+
         public Settings {
+            if (!(epsilon > 0)) throw new IllegalArgumentException("Adam's epsilon must be positive, found " + epsilon);
             if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, found " + steps);
             if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, found " + batchSize);
             if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be positive, found " + learningRate);
@@ -103,7 +114,7 @@ public final class DecoderTrainer {
      * aliases a Java direct buffer whose alignment varies from run to run, and a BLAS may round a product
      * differently at another alignment: parameters that live for the whole run must not depend on it.
      */
-    private static NDArray torchOwned(NDManager manager, float[] values, Shape shape) {
+    static NDArray torchOwned(NDManager manager, float[] values, Shape shape) {
         try (NDArray aliased = manager.create(values, shape)) {
             return aliased.duplicate();
         }
@@ -119,23 +130,52 @@ public final class DecoderTrainer {
     }
 
     /**
+     * What an optimiser step changes and the model a forward pass runs: every weight of a decoder (full
+     * fine-tuning) or the factors of a LoRA adapter over a frozen decoder ({@link LoraTrainer}).
+     */
+    interface Trainable {
+        /** The arrays the optimiser updates in place, by name. */
+        Map<String, NDArray> parameters();
+
+        /** Names of the parameters that weight decay applies to. */
+        Set<String> decayed();
+
+        /** The model to run forward, built from the parameters; called inside the gradient collector. */
+        LlamaDecoder forwardModel();
+    }
+
+    /** Every weight of {@code model}, decayed except norms and biases. */
+    static Trainable allWeights(LlamaDecoder model) {
+        Map<String, NDArray> params = model.weights().named();
+        Set<String> decayed = params.keySet().stream()
+                .filter(n -> !n.endsWith("norm.weight") && !n.endsWith(".bias"))
+                .collect(Collectors.toSet());
+        return new Trainable() {
+            @Override public Map<String, NDArray> parameters() { return params; }
+            @Override public Set<String> decayed() { return decayed; }
+            @Override public LlamaDecoder forwardModel() { return model; }
+        };
+    }
+
+    /**
      * Runs {@code settings.steps()} optimiser steps on {@code model}'s weights in place and returns the
      * loss of each step. {@code log} sees every step. PyTorch runs on one thread meanwhile (see
      * {@link DecoderEngine#withThreads}), so a seed repeats a run up to the last bits of float sums, which
      * the BLAS library may round differently when a buffer lands at another memory alignment.
      */
     public static double[] train(LlamaDecoder model, ExampleSource data, Settings settings, Consumer<StepLog> log) {
-        return DecoderEngine.withThreads(1, () -> trainOnOneThread(model, data, settings, log));
+        return train(allWeights(model), data, settings, log);
     }
 
-    private static double[] trainOnOneThread(LlamaDecoder model, ExampleSource data, Settings settings, Consumer<StepLog> log) {
-        Map<String, NDArray> params = model.weights().named();
+    static double[] train(Trainable trainable, ExampleSource data, Settings settings, Consumer<StepLog> log) {
+        return DecoderEngine.withThreads(1, () -> trainOnOneThread(trainable, data, settings, log));
+    }
+
+    private static double[] trainOnOneThread(Trainable trainable, ExampleSource data, Settings settings, Consumer<StepLog> log) {
+        Map<String, NDArray> params = trainable.parameters();
         for (NDArray p : params.values()) p.setRequiresGradient(true);
-        Set<String> decayed = params.keySet().stream()
-                .filter(n -> !n.endsWith("norm.weight") && !n.endsWith(".bias"))
-                .collect(Collectors.toSet());
         NDManager manager = params.values().iterator().next().getManager();
-        AdamW optimiser = new AdamW(AdamW.Settings.standard(settings.weightDecay()), params, decayed, manager);
+        AdamW optimiser = new AdamW(new AdamW.Settings(0.9, 0.95, settings.epsilon(), settings.weightDecay()), params, trainable.decayed(), manager);
         Random random = new Random(settings.seed());
         double[] losses = new double[settings.steps()];
         for (int step = 0; step < settings.steps(); step++) {
@@ -146,7 +186,7 @@ public final class DecoderTrainer {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 try (GradientCollector collector = Engine.getEngine(DecoderEngine.ENGINE).newGradientCollector()) {
-                    NDArray l = loss(model, Batch.of(examples, model.config().maxPositions()), manager);
+                    NDArray l = loss(trainable.forwardModel(), examples, manager);
                     collector.backward(l);
                     loss = l.getFloat();
                 }
@@ -162,15 +202,45 @@ public final class DecoderTrainer {
         return losses;
     }
 
+    /** Rows of one padded forward pass when a batch is split by length (see {@link #loss(LlamaDecoder, List, NDManager)}). */
+    public static final int CHUNK_ROWS = 32;
+
+    /**
+     * Mean cross-entropy of the target tokens of {@code examples}, a scalar NDArray: the examples sorted by
+     * length and cut into chunks of {@link #CHUNK_ROWS}, each padded only to its own longest row, so that a
+     * batch mixing short and long skills does not spend most of its work on padding. The value (and so the
+     * gradient) is that of one padded batch: every target token weighs the same.
+     */
+    public static NDArray loss(LlamaDecoder model, List<Example> examples, NDManager manager) {
+        List<Example> sorted = new java.util.ArrayList<>(examples);
+        sorted.sort(java.util.Comparator.comparingInt(e -> e.prompt().length() + e.answer().length()));   // stable: ties keep draw order
+        NDArray sum = null;
+        double tokens = 0;
+        for (int from = 0; from < sorted.size(); from += CHUNK_ROWS) {
+            Batch chunk = Batch.of(sorted.subList(from, Math.min(sorted.size(), from + CHUNK_ROWS)), model.config().maxPositions());
+            NDArray part = negativeLogLikelihood(model, chunk, manager);                               // ()
+            sum = sum == null ? part : sum.add(part);
+            for (float w : chunk.weights()) tokens += w;
+        }
+        // a torch-made scalar: DJL's div(Number) wraps a Java buffer that autograd could read after it is freed
+        return sum.div(manager.full(new Shape(), (float) tokens, ai.djl.ndarray.types.DataType.FLOAT32));  // ()
+    }
+
     /** Mean cross-entropy of the target tokens of {@code batch}, a scalar NDArray. */
     public static NDArray loss(LlamaDecoder model, Batch batch, NDManager manager) {
+        NDArray weights = manager.create(batch.weights(), new Shape(batch.rows(), batch.width()));  // (batch, seq)
+        return negativeLogLikelihood(model, batch, manager).div(weights.sum());                     // ()
+    }
+
+    /** Summed cross-entropy of the target tokens of {@code batch}, a scalar NDArray. */
+    static NDArray negativeLogLikelihood(LlamaDecoder model, Batch batch, NDManager manager) {
         NDArray ids = manager.create(batch.inputs(), new Shape(batch.rows(), batch.width()));       // (batch, seq)
         NDArray mask = manager.create(batch.mask(), new Shape(batch.rows(), batch.width()));        // (batch, seq)
         NDArray targets = manager.create(batch.targets(), new Shape(batch.rows(), batch.width(), 1)); // (batch, seq, 1)
         NDArray weights = manager.create(batch.weights(), new Shape(batch.rows(), batch.width()));  // (batch, seq)
         NDArray logits = model.forward(ids, mask);                                                  // (batch, seq, vocab)
         NDArray logProbs = logits.logSoftmax(-1).gather(targets, 2).squeeze(2);                      // (batch, seq)
-        return logProbs.mul(weights).sum().neg().div(weights.sum());                                 // ()
+        return logProbs.mul(weights).sum().neg();                                                   // ()
     }
 
     /** Right-padded token rows: inputs are {@code <s> prompt answer}, targets the same shifted by one. */

@@ -110,6 +110,17 @@ class DecoderTrainerTest {
     }
 
     @Test
+    void lengthSortedChunksGiveTheLossOfOnePaddedBatch() {
+        try (NDManager m = DecoderEngine.newManager()) {
+            LlamaDecoder model = new LlamaDecoder(TINY, DecoderTrainer.initialise(TINY, m, 5));
+            List<DecoderTrainer.Example> examples = REVERSE.draw(new java.util.Random(2), 3 * DecoderTrainer.CHUNK_ROWS + 5);
+            float whole = DecoderTrainer.loss(model, DecoderTrainer.Batch.of(examples, TINY.maxPositions()), m).getFloat();
+            float chunked = DecoderTrainer.loss(model, examples, m).getFloat();
+            assertEquals(whole, chunked, 1e-5 * whole, "every target token weighs the same whichever chunk it is in");
+        }
+    }
+
+    @Test
     void scheduleWarmsUpThenDecays() {
         var s = new DecoderTrainer.Settings(100, 8, 1e-3, 10, 0.1, 0, 1, 0);
         assertEquals(1e-4, s.learningRateAt(0), 1e-12);
