@@ -4,6 +4,7 @@ import alloy.eval.model.LlamaConfig;
 import alloy.eval.model.LlamaDecoder;
 import alloy.eval.model.LlamaWeights;
 import alloy.io.CheckpointWriter;
+import alloy.io.OutputTarget;
 import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
 import ai.djl.ndarray.NDArray;
@@ -161,7 +162,7 @@ public final class LoraTrainer {
         }
         List<CheckpointWriter.Entry> entries = new ArrayList<>();
         tensors.forEach((name, t) -> entries.add(new CheckpointWriter.Entry(name, DType.F32, alloy.tensor.Shape.of(t.getShape().getShape()))));
-        try (CheckpointWriter w = CheckpointWriter.create(dir, entries, Long.MAX_VALUE / 4, meta, true, "adapter_model.safetensors");
+        try (CheckpointWriter w = CheckpointWriter.create(OutputTarget.of(dir, true), entries, Long.MAX_VALUE / 4, meta, "adapter_model.safetensors");
              Arena arena = Arena.ofConfined()) {
             for (var e : tensors.entrySet()) {
                 w.write(e.getKey(), FloatTensor.of(arena, alloy.tensor.Shape.of(e.getValue().getShape().getShape()), e.getValue().toFloatArray()));

@@ -9,7 +9,7 @@ import alloy.eval.model.DecoderEngine;
 import alloy.eval.model.LlamaConfig;
 import alloy.eval.model.LlamaDecoder;
 import alloy.io.Checkpoint;
-import alloy.io.Checkpoints;
+import alloy.io.resolve.Checkpoints;
 import alloy.lora.LoraAdapter;
 import alloy.lora.LoraFold;
 import alloy.lora.WeightedAdapter;
