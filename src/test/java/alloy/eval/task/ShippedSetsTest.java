@@ -21,10 +21,11 @@ class ShippedSetsTest {
             "code-qa-retrieval", List.of(TaskKind.RETRIEVAL, 50, 30),
             "science-qa-retrieval", List.of(TaskKind.RETRIEVAL, 50, 30),
             "sts-pairs", List.of(TaskKind.PAIRS, 40, 20),
-            "skill-add", List.of(TaskKind.GENERATION, 40, 20),
-            "skill-reverse", List.of(TaskKind.GENERATION, 40, 20),
-            "skill-sort", List.of(TaskKind.GENERATION, 40, 20),
-            "skill-map", List.of(TaskKind.GENERATION, 40, 20),
+            "skill-add", List.of(TaskKind.GENERATION, 40, 60),
+            "skill-reverse", List.of(TaskKind.GENERATION, 40, 60),
+            "skill-sort", List.of(TaskKind.GENERATION, 40, 60),
+            "skill-map", List.of(TaskKind.GENERATION, 40, 60),
+            "skill-shift", List.of(TaskKind.GENERATION, 40, 60),
             "skill-choice", List.of(TaskKind.CHOICE, 40, 20),
             "skill-text", List.of(TaskKind.PERPLEXITY, 30, 10));
 
