@@ -12,21 +12,24 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The four skills the tiny character-level decoder family is trained on, each an exactly checkable rule from
+ * The five skills the tiny character-level decoder family is trained on, each an exactly checkable rule from
  * an input to an answer, with a prompt that ends where the answer starts:
  * <pre>
- *   add      "add 123+45="   → "168"     two numbers of 2 or 3 digits
+ *   add      "add 61+92="    → "153"     two numbers of 2 digits, the sum written most significant digit first
  *   reverse  "rev abcde>"    → "edcba"   3 to 7 lowercase letters
  *   sort     "sort dbca>"    → "abcd"    3 to 7 lowercase letters, repeats allowed
  *   map      "map kelo:"     → "tiva"    1 to 3 words of a fixed made-up vocabulary, translated word by word
+ *   shift    "shift abyz>"   → "bcza"    3 to 7 lowercase letters, each moved one on in the alphabet (z to a)
  * </pre>
+ * The family's base learns all five; its experts are tuned on the first four, so shift is the skill no
+ * expert was tuned on, which shows whether a merge keeps general ability.
  *
  * <h2>Training and evaluation never share an input</h2>
  * Each skill's input space is split by a hash: an input is reserved for evaluation when the 64-bit FNV-1a
  * hash of {@code "<key> <input>"}, passed through SplitMix64's finaliser, is 0 modulo {@link #EVALUATION_SHARE}
  * (one input in eight). Evaluation sets draw only reserved inputs, training data only the others
  * ({@link SkillSets}). The rule needs no list of held-out items and holds for any seed and any amount of
- * training data. Only the exact input string is reserved: "add 45+123=" may train while "add 123+45="
+ * training data. Only the exact input string is reserved: "add 45+12=" may train while "add 12+45="
  * evaluates, and a map word reserved on its own still trains inside longer phrases, so that every table
  * entry is learnable.
  */
@@ -34,7 +37,8 @@ public enum Skill {
     ADD("add", "add ", "="),
     REVERSE("reverse", "rev ", ">"),
     SORT("sort", "sort ", ">"),
-    MAP("map", "map ", ":");
+    MAP("map", "map ", ":"),
+    SHIFT("shift", "shift ", ">");
 
     /** One input in this many is reserved for evaluation. */
     public static final int EVALUATION_SHARE = 8;
@@ -44,7 +48,7 @@ public enum Skill {
     public static final int MAP_TABLE_SIZE = 30;
     public static final int MAP_MAX_WORDS = 3;
 
-    private static final Pattern ADD_INPUT = Pattern.compile("([1-9][0-9]{1,2})\\+([1-9][0-9]{1,2})");
+    private static final Pattern ADD_INPUT = Pattern.compile("([1-9][0-9])\\+([1-9][0-9])");
     private static final Pattern LETTERS = Pattern.compile("[a-z]{3,7}");
 
     private final String key;
@@ -57,7 +61,7 @@ public enum Skill {
         this.suffix = suffix;
     }
 
-    /** The skill's name: "add", "reverse", "sort", "map". */
+    /** The skill's name: "add", "reverse", "sort", "map", "shift". */
     public String key() { return key; }
 
     /** Its generation set under proxy-tasks: "skill-add", ... */
@@ -65,10 +69,10 @@ public enum Skill {
 
     public static Skill parse(String key) {
         for (Skill s : values()) if (s.key.equals(key)) return s;
-        throw new IllegalArgumentException("unknown skill \"" + key + "\"; expected add, reverse, sort or map");
+        throw new IllegalArgumentException("unknown skill \"" + key + "\"; expected add, reverse, sort, map or shift");
     }
 
-    /** The prompt for {@code input}: "add 123+45=", "rev abcde>", "sort dbca>", "map kelo:". */
+    /** The prompt for {@code input}: "add 12+45=", "rev abcde>", "sort dbca>", "map kelo:", "shift abc>". */
     public String format(String input) {
         check(input);
         return prefix + input + suffix;
@@ -97,6 +101,7 @@ public enum Skill {
                 for (String w : input.split(" ")) out.add(mapTable().get(w));
                 yield String.join(" ", out);
             }
+            case SHIFT -> shiftAll(input, 1);
         };
     }
 
@@ -106,8 +111,8 @@ public enum Skill {
     /** The longest answer any input can have, in characters: what generation must leave room for. */
     public int maxAnswerLength() {
         return switch (this) {
-            case ADD -> 4;                 // 999 + 999 = 1998
-            case REVERSE, SORT -> 7;
+            case ADD -> 3;                 // 99 + 99 = 198
+            case REVERSE, SORT, SHIFT -> 7;
             case MAP -> {
                 int longest = mapTable().values().stream().mapToInt(String::length).max().orElseThrow();
                 yield MAP_MAX_WORDS * longest + MAP_MAX_WORDS - 1;
@@ -116,14 +121,14 @@ public enum Skill {
     }
 
     /**
-     * An input drawn from the whole input space (both partitions): add draws each number's length (2 or 3
-     * digits) and then the number uniformly; reverse and sort a length of 3 to 7 and then each letter; map a
-     * word count of 1 to 3 and then each word.
+     * An input drawn from the whole input space (both partitions): add draws each number uniformly from 10
+     * to 99; reverse, sort and shift a length of 3 to 7 and then each letter;
+     * map a word count of 1 to 3 and then each word.
      */
     public String draw(Random random) {
         return switch (this) {
             case ADD -> number(random) + "+" + number(random);
-            case REVERSE, SORT -> {
+            case REVERSE, SORT, SHIFT -> {
                 int n = 3 + random.nextInt(5);
                 StringBuilder sb = new StringBuilder(n);
                 for (int i = 0; i < n; i++) sb.append((char) ('a' + random.nextInt(26)));
@@ -140,7 +145,7 @@ public enum Skill {
     }
 
     private static int number(Random random) {
-        return random.nextBoolean() ? 10 + random.nextInt(90) : 100 + random.nextInt(900);
+        return 10 + random.nextInt(90);
     }
 
     /** Whether {@code input} belongs to the evaluation partition (see the class comment). */
@@ -154,7 +159,8 @@ public enum Skill {
      * three for every input): for add, off by one, ten or a hundred, the last two digits swapped, the carries
      * dropped; for reverse, the input unreversed, neighbours swapped, a letter lost or changed; for sort, the
      * order reversed or left alone, neighbours swapped, a letter lost or changed; for map, one word swapped for
-     * the most similar other translation, the words in reverse order, the input left untranslated.
+     * the most similar other translation, the words in reverse order, the input left untranslated; for shift,
+     * the input unshifted or shifted by two, one letter left unshifted, the last letter lost.
      */
     public List<String> nearMisses(String input) {
         String right = answer(input);
@@ -209,6 +215,13 @@ public enum Skill {
                     w[0] = nearestOtherTarget(words[0], k);
                     c.add(String.join(" ", w));
                 }
+            }
+            case SHIFT -> {
+                c.add(input);
+                c.add(shiftAll(input, 2));
+                c.add(input.charAt(0) + right.substring(1));
+                c.add(right.substring(0, right.length() - 1) + input.charAt(input.length() - 1));
+                c.add(right.substring(0, right.length() - 1));
             }
         }
         c.remove(right);
@@ -288,7 +301,7 @@ public enum Skill {
     private String check(String input) {
         boolean ok = switch (this) {
             case ADD -> ADD_INPUT.matcher(input).matches();
-            case REVERSE, SORT -> LETTERS.matcher(input).matches();
+            case REVERSE, SORT, SHIFT -> LETTERS.matcher(input).matches();
             case MAP -> {
                 String[] words = input.split(" ", -1);
                 boolean known = words.length >= 1 && words.length <= MAP_MAX_WORDS;
@@ -298,8 +311,8 @@ public enum Skill {
         };
         if (!ok) {
             String expected = switch (this) {
-                case ADD -> "two numbers of 2 or 3 digits joined by +";
-                case REVERSE, SORT -> "3 to 7 lowercase letters";
+                case ADD -> "two numbers of 2 digits joined by +";
+                case REVERSE, SORT, SHIFT -> "3 to 7 lowercase letters";
                 case MAP -> "1 to " + MAP_MAX_WORDS + " words of the map table separated by single spaces";
             };
             throw new IllegalArgumentException(key + ": input \"" + input + "\" is not " + expected);
@@ -326,6 +339,13 @@ public enum Skill {
     private static String shift(String s, int i) {
         char[] c = s.toCharArray();
         c[i] = (char) ('a' + (c[i] - 'a' + 1) % 26);
+        return new String(c);
+    }
+
+    /** Every letter of {@code s} moved {@code by} places on in the alphabet, z wrapping to a. */
+    private static String shiftAll(String s, int by) {
+        char[] c = s.toCharArray();
+        for (int i = 0; i < c.length; i++) c[i] = (char) ('a' + (c[i] - 'a' + by) % 26);
         return new String(c);
     }
 

@@ -10,7 +10,7 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * Data for the {@link Skill}s of the tiny decoder family: training items for the trainer, and the six
+ * Data for the {@link Skill}s of the tiny decoder family: training items for the trainer, and the seven
  * committed evaluation sets, all from one generator so that both speak the same format.
  *
  * <p>Training ({@link #generate(Skill, int, long)}) draws only inputs outside the evaluation partition, and
@@ -21,11 +21,13 @@ import java.util.Set;
  * <p>{@link #main} rewrites the committed sets under proxy-tasks/ from {@link #EVALUATION_SEED}; a test checks
  * that the committed files are exactly what it writes:
  * <ul>
- *   <li>skill-add, skill-reverse, skill-sort, skill-map: generation, 60 items (40 search, 20 held-out),
- *       stopping at a newline, with room for the skill's longest answer;</li>
- *   <li>skill-choice: choice, 60 items cycling through the skills, the right answer among three near misses
- *       at a seeded position;</li>
- *   <li>skill-text: perplexity, 40 "prompt+answer" lines cycling through the skills (30 search, 10 held-out).</li>
+ *   <li>skill-add, skill-reverse, skill-sort, skill-map, skill-shift: generation, 100 items (40 search, 60
+ *       held-out: the first 20 held-out items are those of the earlier 20-item split), stopping at a newline,
+ *       with room for the skill's longest answer;</li>
+ *   <li>skill-choice: choice, 60 items cycling through {@link #MIXED_SKILLS}, the right answer among three near
+ *       misses at a seeded position;</li>
+ *   <li>skill-text: perplexity, 40 "prompt+answer" lines cycling through {@link #MIXED_SKILLS} (30 search, 10
+ *       held-out).</li>
  * </ul>
  */
 public final class SkillSets {
@@ -41,9 +43,15 @@ public final class SkillSets {
     public static final String CHOICE_SET = "skill-choice";
     public static final String TEXT_SET = "skill-text";
 
-    public static final int GENERATION_SEARCH = 40, GENERATION_HELDOUT = 20;
+    public static final int GENERATION_SEARCH = 40, GENERATION_HELDOUT = 60;
     public static final int CHOICE_SEARCH = 40, CHOICE_HELDOUT = 20, CHOICE_OPTIONS = 4;
     public static final int TEXT_SEARCH = 30, TEXT_HELDOUT = 10;
+
+    /**
+     * The skills skill-choice and skill-text cycle through: the four the sets were first written for. Shift,
+     * added later, has its own generation set only, so that these two sets (and scores on them) stay as they were.
+     */
+    public static final List<Skill> MIXED_SKILLS = List.of(Skill.ADD, Skill.REVERSE, Skill.SORT, Skill.MAP);
 
     /** Which side of the hash partition a draw comes from. */
     public enum Partition {
@@ -114,7 +122,7 @@ public final class SkillSets {
         };
     }
 
-    /** The six skill sets, built from {@link #EVALUATION_SEED}. */
+    /** The seven skill sets, built from {@link #EVALUATION_SEED}. */
     public static List<ProxyTask> build() {
         List<ProxyTask> sets = new ArrayList<>();
         for (Skill s : Skill.values()) sets.add(generationSet(s));
@@ -160,9 +168,9 @@ public final class SkillSets {
         Random random = new Random(seed(CHOICE_SET));
         List<ChoiceItem> items = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        Skill[] skills = Skill.values();
+        List<Skill> skills = MIXED_SKILLS;
         while (items.size() < CHOICE_SEARCH + CHOICE_HELDOUT) {
-            Skill skill = skills[items.size() % skills.length];
+            Skill skill = skills.get(items.size() % skills.size());
             String input = draw(skill, Partition.EVALUATION, random);
             if (!seen.add(skill.format(input))) continue;
             List<String> misses = new ArrayList<>(skill.nearMisses(input));
@@ -177,7 +185,7 @@ public final class SkillSets {
                         + "its right answer and three near misses (off by one, two letters swapped, a similar map word...); "
                         + "acc picks the highest summed log-likelihood, acc_norm the highest per character. Evaluation-partition "
                         + "inputs only. Written by alloy.eval.task.SkillSets.");
-        m = m.withOrigin(List.of(MIXED_SKILLS), provenance());
+        m = m.withOrigin(List.of(MIXED_DOMAIN), provenance());
         return new ProxyTask.Choice(m, items.subList(0, CHOICE_SEARCH), items.subList(CHOICE_SEARCH, items.size()));
     }
 
@@ -186,9 +194,9 @@ public final class SkillSets {
         Random random = new Random(seed(TEXT_SET));
         List<TextItem> items = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        Skill[] skills = Skill.values();
+        List<Skill> skills = MIXED_SKILLS;
         while (items.size() < TEXT_SEARCH + TEXT_HELDOUT) {
-            Skill skill = skills[items.size() % skills.length];
+            Skill skill = skills.get(items.size() % skills.size());
             String input = draw(skill, Partition.EVALUATION, random);
             String text = skill.format(input) + skill.answer(input);
             if (!seen.add(text)) continue;
@@ -197,19 +205,19 @@ public final class SkillSets {
         TaskManifest m = TaskManifest.standard(TEXT_SET, TaskKind.PERPLEXITY,
                 "Lines of prompt followed by answer across the four decoder skills (e.g. \"add 12+30=42\"), scored by corpus "
                         + "perplexity; lower is better. Evaluation-partition inputs only. Written by alloy.eval.task.SkillSets.");
-        m = m.withOrigin(List.of(MIXED_SKILLS), provenance());
+        m = m.withOrigin(List.of(MIXED_DOMAIN), provenance());
         return new ProxyTask.Perplexity(m, items.subList(0, TEXT_SEARCH), items.subList(TEXT_SEARCH, items.size()));
     }
 
-    /** Each set draws from its own stream, so that adding a set leaves the others unchanged. */
     /** The one domain of the sets that mix the four skills. */
-    static final String MIXED_SKILLS = "add-reverse-sort-map";
+    static final String MIXED_DOMAIN = "add-reverse-sort-map";
 
     private static String provenance() {
         return "Generated by alloy.eval.task.SkillSets from seed " + EVALUATION_SEED + " (the evaluation partition of each skill's "
                 + "input space); rewrite with SkillSets.main, never by hand.";
     }
 
+    /** Each set draws from its own stream, so that adding a set leaves the others unchanged. */
     private static long seed(String setName) {
         long h = 0xCBF29CE484222325L;
         for (byte b : setName.getBytes(StandardCharsets.UTF_8)) {

@@ -23,10 +23,11 @@ class ShippedSetsTest {
             Map.entry("code-qa-retrieval", List.of(TaskKind.RETRIEVAL, 50, 30)),
             Map.entry("science-qa-retrieval", List.of(TaskKind.RETRIEVAL, 50, 30)),
             Map.entry("sts-pairs", List.of(TaskKind.PAIRS, 40, 20)),
-            Map.entry("skill-add", List.of(TaskKind.GENERATION, 40, 20)),
-            Map.entry("skill-reverse", List.of(TaskKind.GENERATION, 40, 20)),
-            Map.entry("skill-sort", List.of(TaskKind.GENERATION, 40, 20)),
-            Map.entry("skill-map", List.of(TaskKind.GENERATION, 40, 20)),
+            Map.entry("skill-add", List.of(TaskKind.GENERATION, 40, 60)),
+            Map.entry("skill-reverse", List.of(TaskKind.GENERATION, 40, 60)),
+            Map.entry("skill-sort", List.of(TaskKind.GENERATION, 40, 60)),
+            Map.entry("skill-map", List.of(TaskKind.GENERATION, 40, 60)),
+            Map.entry("skill-shift", List.of(TaskKind.GENERATION, 40, 60)),
             Map.entry("skill-choice", List.of(TaskKind.CHOICE, 40, 20)),
             Map.entry("skill-text", List.of(TaskKind.PERPLEXITY, 30, 10)));
 

@@ -60,7 +60,7 @@ class SkillSetsTest {
                 }
             }
         }
-        assertEquals(4 * 60 + 60 + 40, evaluationPrompts.size() + evaluationTexts.size() + duplicatesAcrossSets());
+        assertEquals(5 * 100 + 60 + 40, evaluationPrompts.size() + evaluationTexts.size() + duplicatesAcrossSets());
         for (Skill s : Skill.values()) {
             for (GenerationItem g : SkillSets.generate(s, 5000, 7)) {
                 assertFalse(evaluationPrompts.contains(g.prompt()), g.prompt() + " is an evaluation prompt");
@@ -102,7 +102,7 @@ class SkillSetsTest {
     @Test
     void aboutOneInputInEightIsReserved() {
         Random r = new Random(1);
-        for (Skill s : List.of(Skill.ADD, Skill.REVERSE, Skill.SORT)) {
+        for (Skill s : List.of(Skill.ADD, Skill.REVERSE, Skill.SORT, Skill.SHIFT)) {
             int reserved = 0, n = 40_000;
             for (int i = 0; i < n; i++) if (s.reservedForEvaluation(s.draw(r))) reserved++;
             assertEquals(1.0 / Skill.EVALUATION_SHARE, (double) reserved / n, 0.01, s.key());
@@ -123,15 +123,20 @@ class SkillSetsTest {
             items.addAll(SkillSets.generationSet(s).items(Split.HELDOUT));
             for (GenerationItem g : items) assertEquals(expected(g.prompt()), g.answer(), g.prompt());
         }
-        assertEquals("168", Skill.ADD.answer("123+45"));
-        assertEquals("add 123+45=", Skill.ADD.format("123+45"));
+        assertEquals("57", Skill.ADD.answer("12+45"));
+        assertEquals("153", Skill.ADD.answer("61+92"));
+        assertEquals("add 12+45=", Skill.ADD.format("12+45"));
         assertEquals("edcba", Skill.REVERSE.answer("abcde"));
         assertEquals("rev abcde>", Skill.REVERSE.format("abcde"));
         assertEquals("abcd", Skill.SORT.answer("dbca"));
         assertEquals("sort dbca>", Skill.SORT.format("dbca"));
         assertEquals("mebu mofe", Skill.MAP.answer("gero pubi"));
         assertEquals("map gero pubi:", Skill.MAP.format("gero pubi"));
+        assertEquals("bcza", Skill.SHIFT.answer("abyz"));
+        assertEquals("shift abyz>", Skill.SHIFT.format("abyz"));
         assertThrows(IllegalArgumentException.class, () -> Skill.ADD.answer("1+45"));
+        assertThrows(IllegalArgumentException.class, () -> Skill.ADD.answer("123+45"));
+        assertThrows(IllegalArgumentException.class, () -> Skill.SHIFT.answer("ab"));
         assertThrows(IllegalArgumentException.class, () -> Skill.REVERSE.answer("ab"));
         assertThrows(IllegalArgumentException.class, () -> Skill.MAP.answer("zzzz"));
         assertThrows(IllegalArgumentException.class, () -> Skill.SORT.input("rev abc>"));
@@ -141,10 +146,15 @@ class SkillSetsTest {
     private static String expected(String prompt) {
         if (prompt.startsWith("add ")) {
             String[] ab = prompt.substring(4, prompt.length() - 1).split("\\+");
-            assertTrue(prompt.endsWith("=") && ab.length == 2 && ab[0].length() >= 2 && ab[0].length() <= 3, prompt);
+            assertTrue(prompt.endsWith("=") && ab.length == 2 && ab[0].length() == 2 && ab[1].length() == 2, prompt);
             return String.valueOf(Integer.parseInt(ab[0]) + Integer.parseInt(ab[1]));
         }
         if (prompt.startsWith("rev ")) return new StringBuilder(prompt.substring(4, prompt.length() - 1)).reverse().toString();
+        if (prompt.startsWith("shift ")) {
+            StringBuilder out = new StringBuilder();
+            for (char ch : prompt.substring(6, prompt.length() - 1).toCharArray()) out.append(ch == 'z' ? 'a' : (char) (ch + 1));
+            return out.toString();
+        }
         if (prompt.startsWith("sort ")) {
             char[] c = prompt.substring(5, prompt.length() - 1).toCharArray();
             Arrays.sort(c);
@@ -163,6 +173,7 @@ class SkillSetsTest {
             case "rev" -> Skill.REVERSE;
             case "sort" -> Skill.SORT;
             case "map" -> Skill.MAP;
+            case "shift" -> Skill.SHIFT;
             default -> throw new AssertionError("no skill for " + prompt);
         };
     }
@@ -171,7 +182,7 @@ class SkillSetsTest {
         Skill s = skillOf(text);
         char end = switch (s) {
             case ADD -> '=';
-            case REVERSE, SORT -> '>';
+            case REVERSE, SORT, SHIFT -> '>';
             case MAP -> ':';
         };
         return text.indexOf(end) + 1;
