@@ -108,18 +108,25 @@ public final class RankAgreement {
      *
      * @param items              items over the split's tasks
      * @param medianHalfWidth    median over adjacent pairs of the half-width of the paired difference interval:
-     *                           the smallest difference the split resolves
+     *                           the smallest difference the split resolves. Pairs that score the same on every
+     *                           item (identical merges, a saturated split) are left out, since a zero-width
+     *                           interval says nothing about noise; NaN when no pair is left.
      * @param maxHalfWidth       the widest of those half-widths
      * @param separatedAdjacent  adjacent pairs whose paired interval excludes 0
+     * @param identicalAdjacent  adjacent pairs with the same value on every item, left out of the median
      * @param adjacentPairs      candidates - 1
      */
-    public record Resolution(String split, int items, double medianHalfWidth, double maxHalfWidth, int separatedAdjacent, int adjacentPairs) {
+    public record Resolution(String split, int items, double medianHalfWidth, double maxHalfWidth, int separatedAdjacent,
+                             int identicalAdjacent, int adjacentPairs) {
 
         /** Whether the split separates candidates {@code delta} apart: its median half-width is at most delta. */
         public boolean separates(double delta) { return medianHalfWidth <= delta; }
 
-        /** {@code "this split separates candidates 0.010 apart (resolves 0.006)"}, or that it cannot. */
+        /** {@code "separates candidates 0.010 mrr apart (resolves 0.006)"}, or that it cannot. */
         public String verdict(double delta, String unit) {
+            if (Double.isNaN(medianHalfWidth)) {
+                return "cannot tell: neighbouring candidates score the same on every item, so the noise is not measured";
+            }
             return separates(delta)
                     ? String.format(Locale.ROOT, "separates candidates %.3f %s apart (resolves %.3f)", delta, unit, medianHalfWidth)
                     : String.format(Locale.ROOT, "cannot separate candidates %.3f %s apart (resolves %.3f)", delta, unit, medianHalfWidth);
@@ -255,19 +262,27 @@ public final class RankAgreement {
         for (int si = 0; si < s; si++) {
             final double[] sc = scores[si];
             int[] order = IntStream.range(0, c).boxed().sorted(Comparator.comparingDouble((Integer k) -> -sc[k])).mapToInt(Integer::intValue).toArray();
-            double[] half = new double[c - 1];
-            int separated = 0;
+            List<Double> half = new ArrayList<>();
+            int separated = 0, identical = 0;
             for (int p = 0; p + 1 < c; p++) {
                 int hi = subset[order[p]], lo = subset[order[p + 1]];
                 double[] d = new double[boots];
-                for (int b = 0; b < boots; b++) d[b] = r.boot()[b][si][hi] - r.boot()[b][si][lo];
+                boolean same = r.point()[si][hi] == r.point()[si][lo];
+                for (int b = 0; b < boots; b++) {
+                    d[b] = r.boot()[b][si][hi] - r.boot()[b][si][lo];
+                    same &= d[b] == 0;
+                }
+                if (same) {
+                    identical++;
+                    continue;
+                }
                 double[] ci = percentiles(d, tail);
-                half[p] = (ci[1] - ci[0]) / 2;
+                half.add((ci[1] - ci[0]) / 2);
                 if (ci[0] > 0 || ci[1] < 0) separated++;
             }
-            double[] sorted = half.clone();
-            Arrays.sort(sorted);
-            resolutions.add(new Resolution(splits.get(si), r.items()[si], Bootstrap.quantile(sorted, 0.5), sorted[sorted.length - 1], separated, c - 1));
+            double[] sorted = half.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            double max = sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1];
+            resolutions.add(new Resolution(splits.get(si), r.items()[si], Bootstrap.quantile(sorted, 0.5), max, separated, identical, c - 1));
         }
         List<String> names = new ArrayList<>();
         for (int k : subset) names.add(allNames.get(k));
@@ -329,8 +344,9 @@ public final class RankAgreement {
         }
         sb.append(String.format(Locale.ROOT, "resolution (half-width of the paired %d%% interval between candidates adjacent in a split's ranking):%n", pct));
         for (Resolution res : r.resolutions()) {
-            sb.append(String.format(Locale.ROOT, "  %-11s %4d items  median %.4f, widest %.4f; %d of %d adjacent pairs apart%n", res.split(), res.items(),
-                    res.medianHalfWidth(), res.maxHalfWidth(), res.separatedAdjacent(), res.adjacentPairs()));
+            sb.append(String.format(Locale.ROOT, "  %-11s %4d items  median %.4f, widest %.4f; %d of %d adjacent pairs apart%s%n", res.split(), res.items(),
+                    res.medianHalfWidth(), res.maxHalfWidth(), res.separatedAdjacent(), res.adjacentPairs(),
+                    res.identicalAdjacent() == 0 ? "" : String.format(Locale.ROOT, ", %d identical on every item (left out)", res.identicalAdjacent())));
         }
         sb.append("verdict:\n");
         for (Resolution res : r.resolutions()) {

@@ -133,4 +133,25 @@ class RankAgreementTest {
         Arrays.sort(viaResample);
         assertArrayEquals(viaDistribution, viaResample, 0);
     }
+
+    @Test
+    void candidatesIdenticalOnEveryItemAreLeftOutOfTheResolution() {
+        double[] items = {1, 0.5, 0, 1, 0.25, 1};
+        double[] other = {0.5, 0.5, 0, 1, 1, 0};
+        var t = new RankAgreement.TaskScores("t", true, List.of(ItemStatistic.mean(items), ItemStatistic.mean(items.clone()), ItemStatistic.mean(other)));
+        var r = RankAgreement.of(List.of("a", "b", "c"), List.of(new RankAgreement.SplitScores("s", List.of(t)), new RankAgreement.SplitScores("h", List.of(t))), BOOT);
+        var res = r.resolution("s");
+        assertEquals(1, res.identicalAdjacent());
+        assertEquals(2, res.adjacentPairs());
+        assertTrue(res.medianHalfWidth() > 0, "only the pair that differs counts: " + res);
+        assertEquals(res.medianHalfWidth(), res.maxHalfWidth(), 0);
+
+        var same = new RankAgreement.TaskScores("t", true, List.of(ItemStatistic.mean(items), ItemStatistic.mean(items), ItemStatistic.mean(items)));
+        var all = RankAgreement.of(List.of("a", "b", "c"), List.of(new RankAgreement.SplitScores("s", List.of(same)), new RankAgreement.SplitScores("h", List.of(same))), BOOT);
+        assertTrue(Double.isNaN(all.resolution("s").medianHalfWidth()));
+        assertFalse(all.resolution("s").separates(0.01));
+        assertTrue(all.resolution("s").verdict(0.01, "mrr").startsWith("cannot tell"));
+        assertTrue(Double.isNaN(all.agreement("s", "h").spearman().value()), "constant scores have no ranking to agree on");
+        assertTrue(RankAgreement.report(all, 0.01, "mrr").contains("2 identical on every item"));
+    }
 }
