@@ -79,17 +79,23 @@ final class InspectCommand implements Callable<Integer> {
             if (withBase) head.append(String.format(Locale.ROOT, " conflict(%d,%d)", i, j));
         }
         System.out.println(head);
+        boolean undefined = false;
         List<Comparison.Group> rows = new ArrayList<>(r.groups());
         rows.add(r.total());
         for (Comparison.Group g : rows) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-12s", g.name()));
             if (withBase) for (int i = 0; i < n; i++) line.append(String.format(Locale.ROOT, " %8.4f", g.relativeNorm(i)));
             for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) {
-                line.append(String.format(Locale.ROOT, "  %9.4f", g.cosine(i, j)));
+                double cos = g.cosine(i, j);
+                // A model that leaves a whole group as the base has it (a LoRA expert's embeddings) has a zero
+                // task vector there, whose cosine is undefined: say so rather than print NaN.
+                if (Double.isNaN(cos)) undefined = true;
+                line.append(Double.isNaN(cos) ? String.format(Locale.ROOT, "  %9s", "n/a") : String.format(Locale.ROOT, "  %9.4f", cos));
                 if (withBase) line.append(String.format(Locale.ROOT, " %15.3f", g.conflictFraction(i, j)));
             }
             System.out.println(line);
         }
+        if (undefined) System.out.println("n/a: one of the two leaves that group exactly as the base has it (a zero task vector, no cosine)");
         for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) {
             System.out.printf(Locale.ROOT, "[%d] vs [%d]: %s%n", i, j, verdict(r.total().cosine(i, j), withBase));
         }

@@ -124,8 +124,10 @@ public final class LoraCommand implements Runnable {
                 }
                 LoraCombine.Plan plan = LoraCombine.plan(open, opt);
                 Path done = LoraCombine.combine(open, opt, out, overwrite);
-                System.out.printf(Locale.ROOT, "combined %d adapter(s) with %s into %d modules of rank %d -> %s%n",
-                        open.size(), plan.method().peftName(), plan.outputs().size(), plan.rank(), done);
+                String note = plan.method() == opt.method() ? ""
+                        : " (one adapter: PEFT's add_weighted_adapter combines a single adapter linearly whatever the method)";
+                System.out.printf(Locale.ROOT, "combined %d adapter(s) with %s%s into %d modules of rank %d -> %s%n",
+                        open.size(), plan.method().peftName(), note, plan.outputs().size(), plan.rank(), done);
             } finally {
                 open.forEach(w -> w.adapter().close());
             }
