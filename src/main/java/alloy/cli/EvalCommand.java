@@ -35,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--tasks", required = true, description = "proxy sets, comma-separated (names under proxy-tasks/ or folders)")
     String tasks;
 
-    @Option(names = "--split", defaultValue = "both", description = "search, heldout or both (default: ${DEFAULT-VALUE})")
+    @Option(names = "--split", defaultValue = "both", description = "search, validation (sets that have one), heldout, or both (search and heldout; default: ${DEFAULT-VALUE})")
     String split;
 
     @Option(names = "--profile", description = "encoder pooling profile: bge, bge-noinstruct, e5, minilm, or pooling=cls|mean,query_prefix=..,passage_prefix=..")
@@ -87,12 +87,19 @@ final class EvalCommand implements Callable<Integer> {
             System.out.println(candidates.get(k) + " vs " + candidates.get(0) + " (paired, same items):");
             for (int t = 0; t < all.get(k).size(); t++) {
                 TaskResult a = all.get(0).get(t), b = all.get(k).get(t);
-                if (!a.primary().hasItems()) {
+                // A whole-set statistic (corpus perplexity) has no per-item values to pair; the set's first
+                // metric that is a mean over items (loglik for perplexity sets) is compared instead, named as such.
+                Optional<Score> paired = a.primary().hasItems() ? Optional.of(a.primary())
+                        : a.metrics().values().stream().filter(Score::hasItems).findFirst();
+                if (paired.isEmpty()) {
                     System.out.printf(Locale.ROOT, "  %-24s %-8s %s is a whole-set statistic: compare the intervals%n", a.task(), a.split(), a.primary().metric());
                     continue;
                 }
-                var cmp = PairedTest.compare(a.primary().metric(), a.primary().items(), b.primary().items(), Bootstrap.defaults());
-                System.out.printf(Locale.ROOT, "  %-24s %-8s %s%n", a.task(), a.split(), cmp.verdict("[0]", "[" + k + "]"));
+                String metric = paired.get().metric();
+                Score other = b.metrics().get(metric);
+                var cmp = PairedTest.compare(metric, paired.get().items(), other.items(), Bootstrap.defaults());
+                String note = paired.get() == a.primary() ? "" : a.primary().metric() + " is a whole-set statistic, so the pairs compare ";
+                System.out.printf(Locale.ROOT, "  %-24s %-8s %s%s%n", a.task(), a.split(), note, cmp.verdict("[0]", "[" + k + "]"));
             }
         }
         return 0;

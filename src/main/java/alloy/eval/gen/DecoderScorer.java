@@ -109,6 +109,9 @@ public final class DecoderScorer implements Scorer {
                     }
                     return Math.exp(n / t);
                 }));
+                double[] loglik = new double[nll.length];
+                for (int i = 0; i < nll.length; i++) loglik[i] = -nll[i] / tokens[i];
+                all.put("loglik", bootstrap.mean("loglik", loglik));
             }
             default -> throw new IllegalArgumentException("proxy set " + task.name() + " is a " + task.kind() + " set");
         }

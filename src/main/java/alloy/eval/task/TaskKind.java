@@ -15,8 +15,11 @@ public enum TaskKind {
     CHOICE("choice", List.of("acc", "acc_norm"), List.of("id", "context", "choices", "answer")),
     /** Greedy decoding of the prompt should give the answer exactly (decoders). */
     GENERATION("generation", List.of("exact_match"), List.of("id", "prompt", "answer")),
-    /** Perplexity of held text, lower is better (decoders). */
-    PERPLEXITY("perplexity", List.of("ppl"), List.of("id", "text"));
+    /**
+     * Perplexity of held text, lower is better (decoders); loglik is each text's mean log-likelihood per token
+     * (natural log), averaged over texts: a mean over items, so two models can be compared text by text.
+     */
+    PERPLEXITY("perplexity", List.of("ppl", "loglik"), List.of("id", "text"));
 
     private final String key;
     private final List<String> metrics;
