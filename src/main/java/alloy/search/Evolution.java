@@ -254,7 +254,9 @@ public final class Evolution {
     private List<List<Genotype<DoubleGene>>> evolvePareto(List<Generation> generations) {
         Evaluator<DoubleGene, Vec<double[]>> evaluator = population -> population.stream().map(p -> {
             if (p.isEvaluated()) return p;
-            Scored s = scoreRecipe("search", (int) p.generation(), null, codec.decode(p.genotype()));
+            Recipe r = codec.decode(p.genotype());
+            if (budgetSpent(r)) return p.withFitness(Vec.of(infeasible()));
+            Scored s = scoreRecipe("search", (int) p.generation(), null, r);
             return p.withFitness(s.search().isEmpty() ? Vec.of(infeasible()) : Vec.of(s.search().stream().mapToDouble(objective::normalised).toArray()));
         }).collect(ISeq.toISeq());
         Engine<DoubleGene, Vec<double[]>> engine = new Engine.Builder<>(evaluator, codec.codec().encoding())
@@ -272,7 +274,7 @@ public final class Evolution {
         if (spec.duration().isPresent()) stream = stream.limit(Limits.byExecutionTime(spec.duration().get()));
         EvolutionResult<DoubleGene, Vec<double[]>> last = null;
         for (EvolutionResult<DoubleGene, Vec<double[]>> r : (Iterable<EvolutionResult<DoubleGene, Vec<double[]>>>) stream.limit(spec.generations())::iterator) {
-            double[] objs = r.population().stream().mapToDouble(p -> scoredOf(p.genotype()).objective()).filter(v -> v > INFEASIBLE).toArray();
+            double[] objs = r.population().stream().map(p -> scoredOf(p.genotype())).filter(x -> x != null).mapToDouble(Scored::objective).filter(v -> v > INFEASIBLE).toArray();
             Generation g = new Generation((int) r.generation(), evaluated.size(), java.util.Arrays.stream(objs).max().orElse(Double.NaN),
                     java.util.Arrays.stream(objs).average().orElse(Double.NaN), (System.nanoTime() - t0) / 1e9);
             generations.add(g);
@@ -288,8 +290,18 @@ public final class Evolution {
         return population.stream().map(p -> {
             if (p.isEvaluated()) return p;
             Recipe r = codec.decode(p.genotype());
+            if (budgetSpent(r)) return p.withFitness(2 * INFEASIBLE);
             return p.withFitness(scoreRecipe("search", (int) p.generation(), null, r).objective());
         }).collect(ISeq.toISeq());
+    }
+
+    /**
+     * Jenetics evaluates a whole generation at once, so the budget is enforced here rather than between
+     * generations: once it is spent, a recipe not scored before is left unscored and ranked last (never
+     * journalled, never an elite), and the run scores exactly the budget it was given.
+     */
+    private boolean budgetSpent(Recipe r) {
+        return spec.budget().isPresent() && evaluated.size() >= spec.budget().getAsLong() && !byKey.containsKey(RecipeYaml.write(r));
     }
 
     private Scored scoreRecipe(String role, int generation, String label, Recipe r) {

@@ -160,6 +160,36 @@ class EvolutionTest {
     }
 
     @Test
+    void aBudgetBetweenGenerationsIsScoredExactly() {
+        // population 8: 3 baselines (two parents, the uniform merge), 5 random, then offspring; 13 ends inside generation 2
+        SearchSpec s = SearchSpec.parse("""
+                merge_method: task_arithmetic
+                base_model: base
+                models: [a, b]
+                parameters:
+                  weight: [0, 1]
+                tasks: [closeness]
+                population: 8
+                generations: 10
+                budget: 13
+                elites: 3
+                seed: 4
+                """, "budget", dir);
+        try (Checkpoint t = Checkpoints.open(target)) {
+            Closeness scorer = new Closeness(t);
+            try (CandidateScorer cs = new CandidateScorer((ref, name) -> scorer, new MergeRun.Options(0, 1, Kernels.fast()));
+                 Journal journal = Journal.create(dir.resolve("budget-run"))) {
+                Evolution.Result r = new Evolution(s, MergeMethods.get("task_arithmetic"), new MergeCodec(s, MergeMethods.get("task_arithmetic"), 4),
+                        cs, journal, () -> false, Bootstrap.defaults(), Split.SEARCH).run(Evolution.Listener.NONE);
+                assertEquals(13, r.scored(), "candidates scored on the search split");
+                assertEquals(13, journal.entries().stream().filter(e -> e.split() == Split.SEARCH).count());
+                assertEquals(13, scorer.calls.keySet().stream().filter(k -> k.endsWith("@search")).count());
+                assertTrue(r.winner().objective() > Evolution.INFEASIBLE, "the winner is a scored candidate");
+            }
+        }
+    }
+
+    @Test
     void theSameSeedGivesTheSameJournal() {
         List<List<String>> runs = new ArrayList<>();
         for (int k = 0; k < 2; k++) {
