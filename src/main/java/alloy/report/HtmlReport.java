@@ -164,7 +164,7 @@ public final class HtmlReport {
 
     private static final String CSS = """
             :root { color-scheme: light; }
-            body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #1d2329; margin: 24px auto; max-width: 1100px; padding: 0 16px; }
+            body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #1d2329; margin: 24px auto; max-width: 1400px; padding: 0 16px; }
             h1 { font-size: 24px; margin: 0 0 4px; }
             h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #e3e6ea; padding-bottom: 4px; }
             .meta, .sub, figcaption, footer { color: #5a6570; }

@@ -105,8 +105,12 @@ final class Plots {
             XIntervalSeriesCollection d = new XIntervalSeriesCollection();
             d.addSeries(s);
             // Short: the panels share the width. The subtitle says what the units and whiskers are.
-            NumberAxis x = axis(tc.task() + " " + tc.metric() + " (" + shortUnit(tc.metric()) + ")");
+            // Beyond three panels the full label no longer fits under one; the subtitle names metric and unit.
+            NumberAxis x = axis(r.tasks().size() > 3 ? tc.task() : tc.task() + " " + tc.metric() + " (" + shortUnit(tc.metric()) + ")");
             margins(x);
+            // Every candidate at one value (all 1.0 on an easy task) would otherwise get a 1e-8 wide range
+            // labelled in scientific notation.
+            x.setAutoRangeMinimumSize(0.05);
             MarkedRenderers.Whiskers w = new MarkedRenderers.Whiskers((ds, series, item) -> titles.get(item));
             w.setSeriesPaint(0, PALETTE[t % PALETTE.length]);
             w.setErrorPaint(PALETTE[t % PALETTE.length]);

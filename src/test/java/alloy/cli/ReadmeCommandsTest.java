@@ -79,7 +79,8 @@ class ReadmeCommandsTest {
                     String path = token.contains(":") && !token.startsWith("maven:") ? token.substring(0, token.lastIndexOf(':')) : token;
                     if (REPO_ROOTS.stream().noneMatch(path::startsWith)) continue;
                     boolean output = i > 1 && List.of("-o", "--out", "--results", "--save-model").contains(w.get(i - 1))
-                            || script.equals("scripts/alloy") && w.get(1).equals("merge") && i == 3 && !path.endsWith(".yaml");
+                            || script.equals("scripts/alloy") && w.get(1).equals("merge") && i == 3 && !path.endsWith(".yaml")
+                            || script.equals("scripts/screenshot") && i == 2;
                     if (output) {
                         written.add(path);
                     } else {
