@@ -47,6 +47,8 @@ alloy_java() {
   local extra=()
   # Tablesaw's start-up touches sun.misc.Unsafe, which JDK 24+ warns about on every run (the flag does not exist before 24).
   if [ "${ALLOY_JDK_MAJOR:-0}" -ge 24 ]; then extra+=(--sun-misc-unsafe-memory-access=allow); fi
-  # JVM crash logs go to the temp folder, never into the working tree
-  "$JAVA" "${ALLOY_JVM_FLAGS[@]}" "${extra[@]}" "-Dalloy.home=$ALLOY_ROOT" "-XX:ErrorFile=${TMPDIR:-/tmp}/alloy_hs_err_%p.log" ${ALLOY_JAVA_OPTS:-} -cp "$cp" "$@"
+  # JVM crash logs go to the temp folder, never into the working tree. exec: the JVM replaces the script's
+  # shell, so a signal sent to the script (timeout's SIGTERM, kill) reaches the JVM and its shutdown hooks
+  # instead of killing the shell and leaving the JVM running; callers run it as their last command.
+  exec "$JAVA" "${ALLOY_JVM_FLAGS[@]}" "${extra[@]}" "-Dalloy.home=$ALLOY_ROOT" "-XX:ErrorFile=${TMPDIR:-/tmp}/alloy_hs_err_%p.log" ${ALLOY_JAVA_OPTS:-} -cp "$cp" "$@"
 }

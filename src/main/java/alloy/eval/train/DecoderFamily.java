@@ -266,9 +266,22 @@ public final class DecoderFamily {
         return DecoderCheckpoint.save(dir, config, model.weights().named(), DType.F32, meta);
     }
 
+    /**
+     * Set by the shutdown hook (SIGTERM from a timeout, Ctrl-C): training stops at its next step boundary and
+     * closes its NDArrays before the JVM exits. Exiting with libtorch in the middle of a step once crashed the
+     * JVM (SIGSEGV in at::accelerator::getAccelerator).
+     */
+    private static final java.util.concurrent.atomic.AtomicBoolean STOPPING = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Thrown at a step boundary once {@link #STOPPING} is set; unwinds the trainer through its try-with-resources. */
+    static final class Stopped extends RuntimeException {
+        Stopped() { super("stopped by a signal", null, false, false); }
+    }
+
     private static java.util.function.Consumer<DecoderTrainer.StepLog> progress(String name, int steps, java.io.PrintStream log) {
         int every = Math.max(1, steps / 10);
         return s -> {
+            if (STOPPING.get()) throw new Stopped();
             if (s.step() % every == 0 || s.step() == steps - 1) {
                 log.printf(Locale.ROOT, "  %s step %4d/%d  loss %.4f  lr %.2e  |g| %.3f%n", name, s.step() + 1, steps, s.loss(),
                         s.learningRate(), s.gradientNorm());
@@ -331,6 +344,15 @@ public final class DecoderFamily {
                 }
             }
         }
+        Thread mainThread = Thread.currentThread();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            STOPPING.set(true);
+            try {
+                mainThread.join(120_000);   // the step in flight finishes and every NDManager closes first
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "decoder-family-stop"));
         DecoderEngine.start(1);
         Plan plan = Plan.standard(seed);
         FamilyData data = FamilyData.skills(Path.of("proxy-tasks"), POOL, seed, plan.hardShare());
@@ -341,7 +363,14 @@ public final class DecoderFamily {
             writeCsv(table, results);
             System.out.print(format(table, data.skills()));
         } else {
-            build(data, plan, out, results, parallel, System.out);
+            try {
+                build(data, plan, out, results, parallel, System.out);
+            } catch (Stopped e) {
+                // each model is written whole or not at all (DecoderCheckpoint stages it), but models written
+                // before the signal are new while the rest are the older ones
+                System.err.println("decoder family: stopped by a signal before the end; models already rewritten in " + out
+                        + " are listed above (\"trained in\"); run the build again for a consistent family");
+            }
         }
     }
 }
