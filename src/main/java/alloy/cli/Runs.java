@@ -51,18 +51,28 @@ final class Runs {
 
     /** A short summary of a recipe's values: {@code expert-add: weight=[0.91, 0.4] density=0.7; ...; lambda=1}. */
     static String params(Recipe r) {
+        // the method's flags (normalize, rescale, ...) print as true/false, as in the recipe, not as 1/0
+        java.util.Set<String> flags = new java.util.HashSet<>();
+        try {
+            var method = alloy.merge.MergeMethods.get(r.mergeMethod());
+            for (var ps : method.parameters()) if (ps.kind() == alloy.merge.ParamSpec.Kind.FLAG) flags.add(ps.name());
+            for (var ps : method.tensorParameters()) if (ps.kind() == alloy.merge.ParamSpec.Kind.FLAG) flags.add(ps.name());
+        } catch (RuntimeException unknownMethod) {
+            // a recipe that got this far has a known method; numbers as written otherwise
+        }
         List<String> parts = new ArrayList<>();
         for (Recipe.InputModel m : r.models()) {
             if (m.parameters().isEmpty()) continue;
-            parts.add(Report.shorten(m.model()) + ": " + values(m.parameters()));
+            parts.add(Report.shorten(m.model()) + ": " + values(m.parameters(), flags));
         }
         Map<String, ParameterSetting> global = r.parameters();
-        if (!global.isEmpty()) parts.add(values(global));
+        if (!global.isEmpty()) parts.add(values(global, flags));
         return String.join("; ", parts);
     }
 
-    private static String values(Map<String, ParameterSetting> ps) {
-        return ps.entrySet().stream().map(e -> e.getKey() + "=" + value(e.getValue())).collect(Collectors.joining(" "));
+    private static String values(Map<String, ParameterSetting> ps, java.util.Set<String> flags) {
+        return ps.entrySet().stream().map(e -> e.getKey() + "=" + (flags.contains(e.getKey()) && e.getValue() instanceof ParameterSetting.Scalar sc
+                ? String.valueOf(sc.value() != 0) : value(e.getValue()))).collect(Collectors.joining(" "));
     }
 
     private static String value(ParameterSetting s) {
