@@ -98,4 +98,18 @@ class PackageCyclesTest {
         });
         assertEquals(List.of(), misplaced);
     }
+
+    /** The merge side reads in one direction: the merge kernels need tensors alone, and LoRA needs no recipes. */
+    @Test
+    void lowerLayersDoNotReachUp() throws IOException {
+        Map<String, Set<String>> g = graph();
+        assertEquals(Set.of(), intersect(g.get("alloy.lora"), Set.of("alloy.recipe", "alloy.search", "alloy.eval", "alloy.cli")), "alloy.lora uses");
+        assertEquals(Set.of(), intersect(g.get("alloy.merge"), Set.of("alloy.recipe", "alloy.io", "alloy.lora", "alloy.search", "alloy.eval", "alloy.cli")), "alloy.merge uses");
+    }
+
+    private static Set<String> intersect(Set<String> a, Set<String> b) {
+        Set<String> out = new TreeSet<>(a);
+        out.retainAll(b);
+        return out;
+    }
 }

@@ -11,7 +11,6 @@ import alloy.merge.Params;
 import alloy.merge.Sparsifier;
 import alloy.merge.TaskArithmetic;
 import alloy.merge.TensorTask;
-import alloy.recipe.Executor;
 import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
 import alloy.tensor.Kernels;
@@ -303,7 +302,7 @@ public final class LoraCombine {
     static FloatTensor combineTensors(CombineMethod method, String tensor, List<FloatTensor> xs, List<String> labels, float[] w,
                                       Options opt, Arena arena) {
         double density = opt.density().orElse(1.0);
-        long seed = Executor.tensorSeed(opt.seed(), tensor);
+        long seed = alloy.merge.TensorSeeds.of(opt.seed(), tensor);
         return switch (method) {
             case LINEAR -> viaTaskArithmetic(MergeMethods.get("task_arithmetic"), tensor, xs, labels, w, 1.0, seed, arena);
             case MAGNITUDE_PRUNE -> viaTaskArithmetic(MAGNITUDE_PRUNE, tensor, xs, labels, w, density, seed, arena);

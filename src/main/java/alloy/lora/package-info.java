@@ -10,6 +10,6 @@
  * rescales by 1/density), this package follows PEFT, since its output is a PEFT adapter.
  *
  * <p>Data flow: io (checkpoints) → lora → io (writer). Nothing here knows about recipes beyond the shared
- * per-tensor seed derivation ({@link alloy.recipe.Executor#tensorSeed}).
+ * per-tensor seed derivation ({@link alloy.merge.TensorSeeds#of}).
  */
 package alloy.lora;

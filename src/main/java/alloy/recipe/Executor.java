@@ -18,7 +18,6 @@ import alloy.tensor.ScratchPool;
 import alloy.tensor.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -214,7 +213,7 @@ public final class Executor {
         }
         Optional<FloatTensor> base = step.base().map(b -> in.stream().filter(x -> x.isBase() && x.model().equals(b.model()))
                 .map(MergeInput::tensor).findFirst().orElseGet(() -> read(b, step.shape(), arena)));
-        TensorTask task = new TensorTask(step.name(), base, in, step.global(), tensorSeed(seed, step.name()));
+        TensorTask task = new TensorTask(step.name(), base, in, step.global(), alloy.merge.TensorSeeds.of(seed, step.name()));
         FloatTensor out = plan.method().merge(task, arena, kernels);
         long bad = kernels.firstNonFinite(out);
         if (bad >= 0) {
@@ -256,18 +255,5 @@ public final class Executor {
         Codec.encode(merged, dtype, enc);
         FloatTensor back = Codec.decode(enc, dtype, merged.shape(), scratch);
         MemorySegment.copy(back.data(), 0, into.data(), 0, back.data().byteSize());
-    }
-
-    /** SplitMix64 finalizer over (seed, FNV-1a of the name): the same mask for a tensor whatever the order of execution. */
-    public static long tensorSeed(long seed, String tensorName) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : tensorName.getBytes(StandardCharsets.UTF_8)) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
-        }
-        long z = seed + h * 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 }
