@@ -5,7 +5,6 @@ import alloy.tensor.FloatTensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +58,6 @@ public final class MemoryCheckpoint implements Checkpoint {
         return t;
     }
 
-    public synchronized Map<String, FloatTensor> asMap() { return Collections.unmodifiableMap(new LinkedHashMap<>(tensors)); }
 
     @Override public String label() { return label; }
 

@@ -37,11 +37,6 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
 
     public int headDim() { return hiddenSize / numHeads; }
 
-    /** bge-small / e5-small / MiniLM-L12 dimensions with {@code layers} layers, for tests and defaults. */
-    public static BertConfig small(int layers) {
-        return new BertConfig(30522, 384, layers, 12, 1536, 512, 2, 1e-12, Activation.GELU);
-    }
-
     /**
      * Reads a BertModel config.json. Errors name the file and the field: missing sizes, position embeddings
      * other than absolute, activations other than gelu/relu.
