@@ -1,6 +1,6 @@
 package alloy.eval.gen;
 
-import alloy.eval.model.DecoderEngine;
+import alloy.eval.model.DjlEngine;
 import alloy.eval.model.DecoderTokenizer;
 import alloy.eval.model.LlamaDecoder;
 import alloy.eval.model.LlamaKvCache;
@@ -58,7 +58,7 @@ public final class CausalLm implements AutoCloseable {
     /** Opens a model directory with its own manager. */
     public static CausalLm open(Path modelDir) {
         try (Checkpoint ckpt = Checkpoints.open(modelDir)) {
-            return open(ckpt, DecoderEngine.newManager());
+            return open(ckpt, DjlEngine.newManager());
         }
     }
 

@@ -2,7 +2,7 @@ package alloy.eval.gen;
 
 import alloy.eval.Scorer;
 import alloy.eval.TaskResult;
-import alloy.eval.model.DecoderEngine;
+import alloy.eval.model.DjlEngine;
 import alloy.eval.stats.Bootstrap;
 import alloy.eval.stats.Score;
 import alloy.eval.task.ChoiceItem;
@@ -49,7 +49,7 @@ public final class DecoderScorer implements Scorer {
     private DecoderScorer(List<ProxyTask> tasks, Settings settings) {
         this.tasks = tasks;
         this.settings = settings;
-        this.root = DecoderEngine.newManager();
+        this.root = DjlEngine.newManager();
     }
 
     /** A scorer for {@code tasks}: generation, choice and perplexity sets only. Close it to release the engine memory. */

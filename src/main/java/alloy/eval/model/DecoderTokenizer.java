@@ -1,14 +1,11 @@
 package alloy.eval.model;
 
 import alloy.io.CheckpointException;
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.OptionalInt;
 
 /**
@@ -22,38 +19,35 @@ public final class DecoderTokenizer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HuggingFaceTokenizer tokenizer;
+    private final TextTokenizer tokenizer;
     private final OptionalInt bos;
     private final OptionalInt eos;
     private final int pad;
 
-    private DecoderTokenizer(HuggingFaceTokenizer tokenizer, OptionalInt bos, OptionalInt eos, int pad) {
+    private DecoderTokenizer(TextTokenizer tokenizer, OptionalInt bos, OptionalInt eos, int pad) {
         this.tokenizer = tokenizer;
         this.bos = bos;
         this.eos = eos;
         this.pad = pad;
     }
 
-    /** Opens tokenizer.json in {@code modelDir}; nothing is downloaded. */
+    /** Opens tokenizer.json in {@code modelDir} (through {@link TextTokenizer}, adding no special tokens); nothing is downloaded. */
     public static DecoderTokenizer open(Path modelDir) {
-        System.setProperty("ai.djl.offline", "true");
-        Path file = modelDir.resolve("tokenizer.json");
-        if (!Files.isRegularFile(file)) throw new CheckpointException(modelDir + ": no tokenizer.json");
-        HuggingFaceTokenizer t;
+        TextTokenizer t = TextTokenizer.forModel(modelDir, TextTokenizer.Options.decoder());
         try {
-            t = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "false"));
-        } catch (IOException | RuntimeException e) {
-            throw new CheckpointException(file + ": cannot load tokenizer: " + e.getMessage(), e);
+            JsonNode config = readJson(modelDir.resolve("config.json"));
+            JsonNode generation = readJson(modelDir.resolve("generation_config.json"));
+            OptionalInt bos = id(config, generation, "bos_token_id");
+            OptionalInt eos = id(config, generation, "eos_token_id");
+            if (bos.isEmpty()) bos = t.singleToken("<s>");
+            if (eos.isEmpty()) eos = t.singleToken("</s>");
+            OptionalInt pad = id(config, generation, "pad_token_id");
+            if (pad.isEmpty()) pad = t.singleToken("<pad>");
+            return new DecoderTokenizer(t, bos, eos, pad.orElse(eos.orElse(0)));
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
         }
-        JsonNode config = readJson(modelDir.resolve("config.json"));
-        JsonNode generation = readJson(modelDir.resolve("generation_config.json"));
-        OptionalInt bos = id(config, generation, "bos_token_id");
-        OptionalInt eos = id(config, generation, "eos_token_id");
-        if (bos.isEmpty()) bos = special(t, "<s>");
-        if (eos.isEmpty()) eos = special(t, "</s>");
-        OptionalInt pad = id(config, generation, "pad_token_id");
-        if (pad.isEmpty()) pad = special(t, "<pad>");
-        return new DecoderTokenizer(t, bos, eos, pad.orElse(eos.orElse(0)));
     }
 
     private static JsonNode readJson(Path f) {
@@ -74,15 +68,8 @@ public final class DecoderTokenizer implements AutoCloseable {
         return OptionalInt.empty();
     }
 
-    /** The id of a special token when the tokenizer knows it as a single added token. */
-    private static OptionalInt special(HuggingFaceTokenizer t, String token) {
-        Encoding e = t.encode(token, false, false);
-        long[] ids = e.getIds();
-        return ids.length == 1 && token.equals(e.getTokens()[0]) ? OptionalInt.of((int) ids[0]) : OptionalInt.empty();
-    }
-
     /** Token ids of {@code text}, no special tokens added. */
-    public long[] encode(String text) { return tokenizer.encode(text, false, false).getIds(); }
+    public long[] encode(String text) { return tokenizer.ids(text); }
 
     /** {@code text} as the model reads it: BOS (when the model has one) and then the tokens. */
     public long[] encodeWithBos(String text) {
@@ -95,7 +82,7 @@ public final class DecoderTokenizer implements AutoCloseable {
     }
 
     /** Text of {@code ids}, special tokens skipped. */
-    public String decode(long[] ids) { return tokenizer.decode(ids, true); }
+    public String decode(long[] ids) { return tokenizer.decode(ids); }
 
     public OptionalInt bos() { return bos; }
 

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * The encoder side's one door to DJL's PyTorch engine. Loading this class puts DJL offline
+ * Alloy's one door to DJL's PyTorch engine, for encoders, decoders and training alike. Loading this class puts DJL offline
  * ({@code ai.djl.offline=true}), so neither the engine nor the tokenizers ever try to download, whether
  * Alloy runs under surefire or from the command line.
  *
@@ -42,6 +42,33 @@ public final class DjlEngine {
 
     /** A new root manager; everything made in it (and its sub-managers) is released when it closes. */
     public static NDManager newManager() { return engine().newBaseManager(); }
+
+    /**
+     * Starts the engine; when it has not started yet and the user did not choose with
+     * {@code -Dai.djl.pytorch.num_threads}, with {@code threads} intra-op threads (training uses one).
+     */
+    public static synchronized Engine start(int threads) {
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        }
+        return engine();
+    }
+
+    /**
+     * Runs {@code work} with PyTorch's intra-op thread count set to {@code threads}, then restores it
+     * (a process-wide setting). Training runs on one thread: with two, CPU kernels (the BLAS among them)
+     * may split sums differently from run to run, so the last bits of a loss change; on one thread a seed
+     * repeats a run exactly.
+     */
+    public static <T> T withThreads(int threads, java.util.function.Supplier<T> work) {
+        int before = threads();
+        setThreads(threads);
+        try {
+            return work.get();
+        } finally {
+            setThreads(before);
+        }
+    }
 
     /** Sets PyTorch's intra-op thread count for the whole process (at least 1). */
     public static void setThreads(int threads) {

@@ -3,7 +3,7 @@ package alloy.eval.train;
 import alloy.eval.gen.CausalLm;
 import alloy.eval.gen.DecoderScoring;
 import alloy.eval.gen.GenerationSettings;
-import alloy.eval.model.DecoderEngine;
+import alloy.eval.model.DjlEngine;
 import alloy.eval.model.LlamaConfig;
 import alloy.eval.model.LlamaDecoder;
 import alloy.eval.task.Skill;
@@ -150,7 +150,7 @@ public final class DecoderFamily {
         LlamaConfig config = config();
         List<Path> saved = new ArrayList<>();
         long start = System.nanoTime();
-        try (NDManager root = DecoderEngine.newManager()) {
+        try (NDManager root = DjlEngine.newManager()) {
             LlamaDecoder base = new LlamaDecoder(config, DecoderTrainer.initialise(config, root, plan.base().seed()));
             log.printf(Locale.ROOT, "base: %d steps of %d on the mixture %s, hard inputs kept at %s%n", plan.base().steps(),
                     plan.base().batchSize(), plan.mixture(), plan.hardShare());
@@ -228,7 +228,7 @@ public final class DecoderFamily {
         for (Path dir : models) {
             jobs.add(() -> {
                 List<Score> rows = new ArrayList<>();
-                try (NDManager root = DecoderEngine.newManager(); alloy.io.Checkpoint ckpt = alloy.io.resolve.Checkpoints.open(dir);
+                try (NDManager root = DjlEngine.newManager(); alloy.io.Checkpoint ckpt = alloy.io.resolve.Checkpoints.open(dir);
                      CausalLm lm = CausalLm.open(ckpt, root)) {
                     for (String skill : data.skills()) {
                         for (String split : FamilyData.SPLITS) {
@@ -353,7 +353,7 @@ public final class DecoderFamily {
                 Thread.currentThread().interrupt();
             }
         }, "decoder-family-stop"));
-        DecoderEngine.start(1);
+        DjlEngine.start(1);
         Plan plan = Plan.standard(seed);
         FamilyData data = FamilyData.skills(Path.of("proxy-tasks"), POOL, seed, plan.hardShare());
         if (evaluateOnly) {

@@ -1,6 +1,6 @@
 package alloy.eval.train;
 
-import alloy.eval.model.DecoderEngine;
+import alloy.eval.model.DjlEngine;
 import alloy.eval.model.LlamaConfig;
 import alloy.eval.model.LlamaDecoder;
 import alloy.eval.model.LlamaWeights;
@@ -160,7 +160,7 @@ public final class DecoderTrainer {
     /**
      * Runs {@code settings.steps()} optimiser steps on {@code model}'s weights in place and returns the
      * loss of each step. {@code log} sees every step. PyTorch runs on one thread meanwhile (see
-     * {@link DecoderEngine#withThreads}), so a seed repeats a run up to the last bits of float sums, which
+     * {@link DjlEngine#withThreads}), so a seed repeats a run up to the last bits of float sums, which
      * the BLAS library may round differently when a buffer lands at another memory alignment.
      */
     public static double[] train(LlamaDecoder model, ExampleSource data, Settings settings, Consumer<StepLog> log) {
@@ -168,7 +168,7 @@ public final class DecoderTrainer {
     }
 
     static double[] train(Trainable trainable, ExampleSource data, Settings settings, Consumer<StepLog> log) {
-        return DecoderEngine.withThreads(1, () -> trainOnOneThread(trainable, data, settings, log));
+        return DjlEngine.withThreads(1, () -> trainOnOneThread(trainable, data, settings, log));
     }
 
     private static double[] trainOnOneThread(Trainable trainable, ExampleSource data, Settings settings, Consumer<StepLog> log) {
@@ -185,7 +185,7 @@ public final class DecoderTrainer {
             double norm;
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                try (GradientCollector collector = Engine.getEngine(DecoderEngine.ENGINE).newGradientCollector()) {
+                try (GradientCollector collector = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
                     NDArray l = loss(trainable.forwardModel(), examples, manager);
                     collector.backward(l);
                     loss = l.getFloat();

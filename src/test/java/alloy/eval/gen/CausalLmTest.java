@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import alloy.eval.model.DecoderEngine;
+import alloy.eval.model.DjlEngine;
 import alloy.eval.model.LlamaConfig;
 import alloy.eval.model.LlamaFixtures;
 import alloy.io.Checkpoint;
@@ -30,7 +30,7 @@ class CausalLmTest {
     private static CausalLm lm;
 
     @BeforeAll static void load() {
-        root = DecoderEngine.newManager();
+        root = DjlEngine.newManager();
         LlamaConfig config = LlamaFixtures.config("LlamaForCausalLM", true, false, 0);
         Path dir = LlamaFixtures.write(tmp.resolve("random"), config, false, 21);
         try (Checkpoint ckpt = Checkpoints.open(dir)) {

@@ -29,7 +29,7 @@ class LlamaDecoderTest {
 
     @TempDir static Path tmp;
 
-    @BeforeAll static void start() { manager = DecoderEngine.newManager(); }
+    @BeforeAll static void start() { manager = DjlEngine.newManager(); }
 
     @AfterAll static void stop() { manager.close(); }
 

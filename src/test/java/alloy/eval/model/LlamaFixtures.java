@@ -29,7 +29,7 @@ public final class LlamaFixtures {
      */
     public static Path write(Path dir, LlamaConfig config, boolean outputBias, long seed) {
         Random r = new Random(seed);
-        try (NDManager m = DecoderEngine.newManager()) {
+        try (NDManager m = DjlEngine.newManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (var e : LlamaWeights.shapes(config, outputBias).entrySet()) {
                 long[] dims = e.getValue();

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import alloy.eval.gen.CausalLm;
 import alloy.eval.gen.DecoderScoring;
-import alloy.eval.model.DecoderEngine;
+import alloy.eval.model.DjlEngine;
 import alloy.eval.model.LlamaConfig;
 import alloy.eval.task.GenerationItem;
 import alloy.eval.task.Skill;
@@ -44,7 +44,7 @@ class DecoderFamilyTest {
     private static final Map<String, Map<Skill, Double>> SCORES = new LinkedHashMap<>();
 
     @BeforeAll static void evaluate() {
-        root = DecoderEngine.newManager();
+        root = DjlEngine.newManager();
         for (String model : models()) {
             Path dir = FAMILY.resolve(model);
             assertTrue(Files.isRegularFile(dir.resolve("model.safetensors")), dir + " is missing: run scripts/build-decoder-family");

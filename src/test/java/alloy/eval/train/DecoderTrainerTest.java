@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import alloy.eval.model.DecoderEngine;
+import alloy.eval.model.DjlEngine;
 import alloy.eval.model.LlamaConfig;
 import alloy.eval.model.LlamaDecoder;
 import ai.djl.ndarray.NDManager;
@@ -33,7 +33,7 @@ class DecoderTrainerTest {
     };
 
     private static double[] run(long seed, int steps, float[][] weightsOut) {
-        try (NDManager m = DecoderEngine.newManager()) {
+        try (NDManager m = DjlEngine.newManager()) {
             LlamaDecoder model = new LlamaDecoder(TINY, DecoderTrainer.initialise(TINY, m, seed));
             var settings = new DecoderTrainer.Settings(steps, 16, 1e-2, 5, 0.1, 0.01, 1.0, seed);
             double[] losses = DecoderTrainer.train(model, REVERSE, settings, log -> {});
@@ -81,13 +81,13 @@ class DecoderTrainerTest {
     }
 
     private static float[] gradientsOfOneBatch(boolean disturb) throws Exception {
-        try (NDManager m = DecoderEngine.newManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+        try (NDManager m = DjlEngine.newManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
             scope.suppressNotUsedWarning();
             LlamaDecoder model = new LlamaDecoder(TINY, DecoderTrainer.initialise(TINY, m, 9));
             var params = model.weights().named();
             for (var p : params.values()) p.setRequiresGradient(true);
             var batch = DecoderTrainer.Batch.of(REVERSE.draw(new java.util.Random(1), 8), TINY.maxPositions());
-            try (var collector = ai.djl.engine.Engine.getEngine(DecoderEngine.ENGINE).newGradientCollector()) {
+            try (var collector = ai.djl.engine.Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
                 var loss = DecoderTrainer.loss(model, batch, m);
                 if (disturb) {
                     for (int round = 0; round < 5; round++) {
@@ -111,7 +111,7 @@ class DecoderTrainerTest {
 
     @Test
     void lengthSortedChunksGiveTheLossOfOnePaddedBatch() {
-        try (NDManager m = DecoderEngine.newManager()) {
+        try (NDManager m = DjlEngine.newManager()) {
             LlamaDecoder model = new LlamaDecoder(TINY, DecoderTrainer.initialise(TINY, m, 5));
             List<DecoderTrainer.Example> examples = REVERSE.draw(new java.util.Random(2), 3 * DecoderTrainer.CHUNK_ROWS + 5);
             float whole = DecoderTrainer.loss(model, DecoderTrainer.Batch.of(examples, TINY.maxPositions()), m).getFloat();

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import alloy.eval.gen.CausalLm;
 import alloy.eval.gen.DecoderScoring;
-import alloy.eval.model.DecoderEngine;
+import alloy.eval.model.DjlEngine;
 import alloy.eval.task.GenerationItem;
 import alloy.eval.task.Skill;
 import alloy.eval.task.SkillSets;
@@ -76,7 +76,7 @@ class LoraExpertTest {
                 assertTrue(moved > 0, skill + ": the expert should differ from the base");
             }
             // scores: item for item the same answers on every skill
-            try (NDManager root = DecoderEngine.newManager()) {
+            try (NDManager root = DjlEngine.newManager()) {
                 for (Skill s : Skill.values()) {
                     List<GenerationItem> items = SkillSets.evaluation(TASKS, s, Split.HELDOUT);
                     List<String> prompts = items.stream().map(GenerationItem::prompt).toList();

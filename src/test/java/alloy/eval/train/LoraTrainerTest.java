@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import alloy.eval.model.DecoderEngine;
+import alloy.eval.model.DjlEngine;
 import alloy.eval.model.LlamaConfig;
 import alloy.eval.model.LlamaDecoder;
 import alloy.io.Checkpoint;
@@ -46,7 +46,7 @@ class LoraTrainerTest {
 
     @Test
     void trainsOnlyTheFactorsAndFoldsBackToTheMergedModel() {
-        try (NDManager m = DecoderEngine.newManager()) {
+        try (NDManager m = DjlEngine.newManager()) {
             LlamaDecoder base = new LlamaDecoder(TINY, DecoderTrainer.initialise(TINY, m, 11));
             Map<String, float[]> before = snapshot(base.weights().named());
             LoraTrainer.Spec spec = new LoraTrainer.Spec(4, 8, List.of("q_proj", "v_proj", "down_proj"));
