@@ -39,6 +39,16 @@ class LoraCommandTest {
 
         assertEquals(0, run("combine", "--method", "dare_ties", "--density", "0.5", "--random-seed", "7", "--majority-sign", "frequency",
                 a1.toString(), a1 + ":0.5", "-o", dir.resolve("dare").toString()));
+        // the command passes every option through: the same combine through the API, byte for byte
+        Path apiDare = LoraCombineTest.combine(dir.resolve("api-dare"), new LoraCombine.Options(CombineMethod.DARE_TIES,
+                java.util.OptionalDouble.of(0.5), MajoritySign.FREQUENCY, 7), a1, 1.0, a1, 0.5);
+        assertArrayEquals(Files.readAllBytes(apiDare.resolve("adapter_model.safetensors")),
+                Files.readAllBytes(dir.resolve("dare").resolve("adapter_model.safetensors")));
+        // and the seed reaches the masks: another seed, other bytes
+        assertEquals(0, run("combine", "--method", "dare_ties", "--density", "0.5", "--random-seed", "8", "--majority-sign", "frequency",
+                a1.toString(), a1 + ":0.5", "-o", dir.resolve("dare8").toString()));
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("dare").resolve("adapter_model.safetensors")),
+                Files.readAllBytes(dir.resolve("dare8").resolve("adapter_model.safetensors"))), "--random-seed changes the DARE masks");
 
         // ties without --density, and unequal ranks for linear: refused, nothing written
         assertNotEquals(0, run("combine", "--method", "ties", a1.toString(), a1.toString(), "-o", dir.resolve("bad1").toString()));
