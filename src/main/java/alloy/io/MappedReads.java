@@ -1,9 +1,12 @@
 package alloy.io;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -50,6 +53,53 @@ public final class MappedReads {
     static CheckpointException shrank(Path file, String tensor, long needed, long size) {
         return new CheckpointException(file + ": tensor '" + tensor + "' ends at byte " + needed + " but the file is now " + size
                 + " bytes: it was truncated or rewritten while open");
+    }
+
+    /** Reads an opened input; the file stays open (owned by what it returns) when it succeeds. */
+    @FunctionalInterface
+    public interface Opener<T> {
+        T read(RandomAccessFile file) throws IOException;
+    }
+
+    /**
+     * Opens {@code file} read-only and hands it to {@code read}, which maps what it needs into {@code arena}.
+     * On any failure the file and the arena are closed and one error names the file: missing, unreadable, or
+     * faulting while mapped (truncated by another process while it was being opened).
+     */
+    public static <T> T open(Path file, Arena arena, Opener<T> read) {
+        RandomAccessFile ch = null;
+        try {
+            ch = new RandomAccessFile(file.toFile(), "r");
+            return read.read(ch);
+        } catch (FileNotFoundException e) {
+            release(ch, arena);
+            throw new CheckpointException(file + (Files.exists(file) ? ": cannot read: " + e.getMessage() : ": no such file"), e);
+        } catch (IOException e) {
+            release(ch, arena);
+            throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
+        } catch (InternalError e) {
+            release(ch, arena);
+            if (!isFault(e)) throw e;
+            throw new CheckpointException(file + ": could not be read from the mapped file (truncated while opening?)", e);
+        } catch (RuntimeException e) {
+            release(ch, arena);
+            throw e;
+        }
+    }
+
+    private static void release(RandomAccessFile ch, Arena arena) {
+        closeQuietly(ch);
+        arena.close();
+    }
+
+    /** Closes an input opened read-only; an error in closing cannot lose anything. */
+    public static void closeQuietly(RandomAccessFile ch) {
+        if (ch == null) return;
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // opened read-only: nothing to lose
+        }
     }
 
     /** True for the error the JVM raises when a plain load or copy from a mapped segment hits a missing page. */

@@ -68,9 +68,7 @@ public final class SafetensorsFile implements Checkpoint {
 
     static SafetensorsFile open(Path file, Optional<Path> modelDir) {
         Arena arena = Arena.ofShared();
-        RandomAccessFile ch = null;
-        try {
-            ch = new RandomAccessFile(file.toFile(), "r");
+        return MappedReads.open(file, arena, ch -> {
             long size = ch.length();
             if (size < 8) throw new CheckpointException(file + ": truncated, " + size + " bytes (a safetensors file starts with an 8-byte header length)");
             MemorySegment all = ch.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
@@ -83,29 +81,7 @@ public final class SafetensorsFile implements Checkpoint {
             MemorySegment data = all.asSlice(8 + n);
             Parsed p = parseHeader(file, json, data.byteSize());
             return new SafetensorsFile(file, modelDir, arena, ch, data, 8 + n, p.infos, p.offsets, p.metadata);
-        } catch (IOException e) {
-            closeQuietly(ch);
-            arena.close();
-            throw new CheckpointException(file + ": cannot read: " + e.getMessage(), e);
-        } catch (InternalError e) {
-            closeQuietly(ch);
-            arena.close();
-            if (!MappedReads.isFault(e)) throw e;
-            throw new CheckpointException(file + ": header could not be read from the mapped file (truncated while opening?)", e);
-        } catch (RuntimeException e) {
-            closeQuietly(ch);
-            arena.close();
-            throw e;
-        }
-    }
-
-    private static void closeQuietly(RandomAccessFile ch) {
-        if (ch == null) return;
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // nothing was read through it that could be lost
-        }
+        });
     }
 
     private record Parsed(Map<String, TensorInfo> infos, Map<String, long[]> offsets, Map<String, String> metadata) {}
@@ -216,7 +192,7 @@ public final class SafetensorsFile implements Checkpoint {
     @Override public Map<String, String> metadata() { return metadata; }
 
     @Override public void close() {
-        closeQuietly(open);
+        MappedReads.closeQuietly(open);
         arena.close();
     }
 }

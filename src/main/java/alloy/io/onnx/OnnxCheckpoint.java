@@ -8,7 +8,6 @@ import alloy.io.TensorInfo;
 import alloy.io.onnx.OnnxModel.Tensor;
 import alloy.tensor.DType;
 import alloy.tensor.Shape;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
@@ -77,9 +76,7 @@ public final class OnnxCheckpoint implements Checkpoint {
     public static OnnxCheckpoint open(Path file) {
         Path f = file.toAbsolutePath().normalize();
         Arena arena = Arena.ofShared();
-        RandomAccessFile ch = null;
-        try {
-            ch = new RandomAccessFile(f.toFile(), "r");
+        return MappedReads.open(f, arena, ch -> {
             long size = ch.length();
             if (size == 0) throw new CheckpointException(f + ": empty file, not an ONNX model");
             MemorySegment all = ch.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
@@ -97,33 +94,7 @@ public final class OnnxCheckpoint implements Checkpoint {
             if (entries.isEmpty()) throw new CheckpointException(f + ": ONNX model has no float weights among its "
                     + model.initializers().size() + " initializers");
             return new OnnxCheckpoint(f, arena, ch, model, mapping, Collections.unmodifiableMap(entries));
-        } catch (FileNotFoundException e) {
-            closeQuietly(ch);
-            arena.close();
-            throw new CheckpointException(f + (Files.exists(f) ? ": cannot read: " + e.getMessage() : ": no such file"), e);
-        } catch (IOException e) {
-            closeQuietly(ch);
-            arena.close();
-            throw new CheckpointException(f + ": cannot read: " + e.getMessage(), e);
-        } catch (InternalError e) {
-            closeQuietly(ch);
-            arena.close();
-            if (!MappedReads.isFault(e)) throw e;
-            throw new CheckpointException(f + ": could not be read from the mapped file (truncated while opening?)", e);
-        } catch (RuntimeException e) {
-            closeQuietly(ch);
-            arena.close();
-            throw e;
-        }
-    }
-
-    private static void closeQuietly(RandomAccessFile ch) {
-        if (ch == null) return;
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // opened read-only: nothing to lose
-        }
+        });
     }
 
     public Path file() { return file; }
@@ -203,7 +174,7 @@ public final class OnnxCheckpoint implements Checkpoint {
     @Override public Map<String, String> metadata() { return metadata; }
 
     @Override public void close() {
-        closeQuietly(open);
+        MappedReads.closeQuietly(open);
         arena.close();
     }
 
