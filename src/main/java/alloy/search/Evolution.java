@@ -219,12 +219,8 @@ public final class Evolution {
                 .alterers(new UniformCrossover<>(0.3, 0.5), new MeanAlterer<>(0.15), new GaussianMutator<>(0.2))
                 .build();
         long t0 = System.nanoTime();
-        var stream = engine.stream(EvolutionInit.of(seeds(), 1))
-                .limit(r -> !stop.getAsBoolean())
-                .limit(r -> spec.budget().isEmpty() || evaluated.size() < spec.budget().getAsLong());
-        if (spec.duration().isPresent()) stream = stream.limit(Limits.byExecutionTime(spec.duration().get()));
         EvolutionResult<DoubleGene, Double> last = null;
-        for (EvolutionResult<DoubleGene, Double> r : (Iterable<EvolutionResult<DoubleGene, Double>>) stream.limit(spec.generations())::iterator) {
+        for (EvolutionResult<DoubleGene, Double> r : generations(engine)) {
             // the mean over candidates that could be merged: an infeasible one's sentinel would swamp it
             double mean = r.population().stream().mapToDouble(Phenotype::fitness).filter(v -> v > INFEASIBLE).average().orElse(Double.NaN);
             Generation g = new Generation((int) r.generation(), evaluated.size(), r.bestFitness(), mean, (System.nanoTime() - t0) / 1e9);
@@ -233,6 +229,18 @@ public final class Evolution {
             last = r;
         }
         return last;
+    }
+
+    /**
+     * The generations of {@code engine} from the seeded population, until Ctrl-C, the budget (scored
+     * candidates), the wall time or the number of generations says stop, whichever comes first.
+     */
+    private <C extends Comparable<? super C>> Iterable<EvolutionResult<DoubleGene, C>> generations(Engine<DoubleGene, C> engine) {
+        var stream = engine.stream(EvolutionInit.of(seeds(), 1))
+                .limit(r -> !stop.getAsBoolean())
+                .limit(r -> spec.budget().isEmpty() || evaluated.size() < spec.budget().getAsLong());
+        if (spec.duration().isPresent()) stream = stream.limit(Limits.byExecutionTime(spec.duration().get()));
+        return stream.limit(spec.generations())::iterator;
     }
 
     /** The starting population: each parent alone and the uniform merge where the bounds allow, the rest random. */
@@ -268,12 +276,8 @@ public final class Evolution {
                 .alterers(new UniformCrossover<>(0.3, 0.5), new MeanAlterer<>(0.15), new GaussianMutator<>(0.2))
                 .build();
         long t0 = System.nanoTime();
-        var stream = engine.stream(EvolutionInit.of(seeds(), 1))
-                .limit(r -> !stop.getAsBoolean())
-                .limit(r -> spec.budget().isEmpty() || evaluated.size() < spec.budget().getAsLong());
-        if (spec.duration().isPresent()) stream = stream.limit(Limits.byExecutionTime(spec.duration().get()));
         EvolutionResult<DoubleGene, Vec<double[]>> last = null;
-        for (EvolutionResult<DoubleGene, Vec<double[]>> r : (Iterable<EvolutionResult<DoubleGene, Vec<double[]>>>) stream.limit(spec.generations())::iterator) {
+        for (EvolutionResult<DoubleGene, Vec<double[]>> r : generations(engine)) {
             double[] objs = r.population().stream().map(p -> scoredOf(p.genotype())).filter(x -> x != null).mapToDouble(Scored::objective).filter(v -> v > INFEASIBLE).toArray();
             Generation g = new Generation((int) r.generation(), evaluated.size(), java.util.Arrays.stream(objs).max().orElse(Double.NaN),
                     java.util.Arrays.stream(objs).average().orElse(Double.NaN), (System.nanoTime() - t0) / 1e9);
