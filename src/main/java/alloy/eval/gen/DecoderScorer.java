@@ -100,15 +100,7 @@ public final class DecoderScorer implements Scorer {
                 var result = DecoderScoring.perplexity(lm, p.items(split).stream().map(TextItem::text).toList(), settings.batchSize());
                 double[] nll = result.nll();
                 int[] tokens = result.tokens();
-                all.put("ppl", bootstrap.statistic("ppl", nll.length, sample -> {
-                    double n = 0;
-                    long t = 0;
-                    for (int i : sample) {
-                        n += nll[i];
-                        t += tokens[i];
-                    }
-                    return Math.exp(n / t);
-                }));
+                all.put("ppl", bootstrap.statistic("ppl", nll.length, alloy.eval.stats.Metrics.perplexityOf(nll, tokens)));
                 double[] loglik = new double[nll.length];
                 for (int i = 0; i < nll.length; i++) loglik[i] = -nll[i] / tokens[i];
                 all.put("loglik", bootstrap.mean("loglik", loglik));
