@@ -31,9 +31,10 @@ public record WeightName(String name, String container, OptionalInt layer, Strin
 
     private static Role roleOf(String name) {
         String n = name.toLowerCase(Locale.ROOT);
-        // Input embeddings: Llama/Mistral/Qwen embed_tokens, BERT word_embeddings, GPT-2 wte, GPT-NeoX embed_in.
+        // Input embeddings: Llama/Mistral/Qwen embed_tokens, BERT word_embeddings, GPT-2 wte, GPT-NeoX embed_in,
+        // T5's shared.weight (the one table its encoder and decoder both read).
         if (n.contains("embed_tokens") || n.contains("word_embeddings") || n.matches("(.*\\.)?wte\\.weight")
-                || n.contains("embed_in") || n.contains("tok_embeddings")) {
+                || n.contains("embed_in") || n.contains("tok_embeddings") || n.equals("shared.weight")) {
             return Role.EMBEDDING;
         }
         // Output projections onto the vocabulary: lm_head, GPT-NeoX embed_out, Llama-original output.weight.
