@@ -116,10 +116,9 @@ public final class Leaderboard {
             tasks.add(new TaskColumn(t, m, Direction.of(m)));
         }
 
-        // (run, candidate) -> its row facts and cells, in order of first appearance.
-        Map<List<String>, Entry> byKey = new LinkedHashMap<>();
-        Map<List<String>, Map<String, Cell>> cells = new LinkedHashMap<>();
+        // Every score per task, by (run, candidate), the later line standing when a run scored a candidate twice.
         int duplicates = 0;
+        List<Map<List<String>, Scored>> perTask = new ArrayList<>();
         for (TaskColumn tc : tasks) {
             Table sel = onSplit.where(onSplit.stringColumn("task").isEqualTo(tc.task()).and(onSplit.stringColumn("metric").isEqualTo(tc.metric())));
             // Tablesaw's row iterator is one cursor that moves: copy each row's values out before the next.
@@ -127,15 +126,45 @@ public final class Leaderboard {
             for (Row r : sel) {
                 Scored x = new Scored(r.getString("run"), r.getString("kind"), r.getString("candidate"), r.getString("method"), r.getString("params"),
                         r.getString("recipe_hash"), r.getDouble("value"), r.getDouble("low"), r.getDouble("high"), r.getInt("n"));
-                // A candidate scored twice on the same split and task (a rerun inside one run): the later line stands.
                 if (last.put(List.of(x.run(), x.candidate()), x) != null) duplicates++;
             }
-            List<List<String>> keys = new ArrayList<>(last.keySet());
+            perTask.add(last);
+        }
+        // The same candidate in several runs (a parent in an evolve and in a soup, scored on the same items) is one
+        // row naming every run: same name, method and recipe, and the same numbers on every task.
+        Map<List<String>, List<String>> sameAs = new LinkedHashMap<>();   // kept key -> runs it stands for
+        Map<List<String>, List<String>> keptFor = new LinkedHashMap<>();
+        Map<List<Object>, List<String>> byIdentity = new LinkedHashMap<>();
+        for (Map<List<String>, Scored> last : perTask) {
+            for (List<String> key : last.keySet()) {
+                if (keptFor.containsKey(key)) continue;
+                Scored x = last.get(key);
+                List<Object> identity = new ArrayList<>(List.of(x.candidate(), x.method(), x.recipeHash()));
+                for (Map<List<String>, Scored> t : perTask) {
+                    Scored y = t.get(key);
+                    identity.add(y == null ? "-" : List.of(y.value(), y.low(), y.high(), y.n()));
+                }
+                List<String> kept = byIdentity.putIfAbsent(identity, key);
+                keptFor.put(key, kept == null ? key : kept);
+                sameAs.computeIfAbsent(kept == null ? key : kept, k -> new ArrayList<>()).add(key.get(0));
+            }
+        }
+        int merged = keptFor.size() - sameAs.size();
+        if (merged > 0) notes.add(merged + " row(s) repeated a candidate already listed from another run, with the same scores, and are folded into it.");
+
+        // kept (run, candidate) -> its row facts and cells, in order of first appearance.
+        Map<List<String>, Entry> byKey = new LinkedHashMap<>();
+        Map<List<String>, Map<String, Cell>> cells = new LinkedHashMap<>();
+        for (int t = 0; t < tasks.size(); t++) {
+            TaskColumn tc = tasks.get(t);
+            Map<List<String>, Scored> last = perTask.get(t);
+            List<List<String>> keys = last.keySet().stream().filter(k -> keptFor.get(k).equals(k)).toList();
             double[] values = keys.stream().mapToDouble(k -> last.get(k).value()).toArray();
             double[] ranks = ranks(values, tc.direction());
             for (int i = 0; i < keys.size(); i++) {
                 Scored x = last.get(keys.get(i));
-                byKey.putIfAbsent(keys.get(i), new Entry(0, x.candidate(), x.run(), RunKind.parse(x.kind()), x.method(), x.params(), x.recipeHash(), Double.NaN, Map.of()));
+                String run = String.join(", ", sameAs.get(keys.get(i)));
+                byKey.putIfAbsent(keys.get(i), new Entry(0, x.candidate(), run, RunKind.parse(x.kind()), x.method(), x.params(), x.recipeHash(), Double.NaN, Map.of()));
                 cells.computeIfAbsent(keys.get(i), k -> new LinkedHashMap<>()).put(tc.task(), new Cell(x.value(), x.low(), x.high(), x.n(), ranks[i]));
             }
         }
@@ -165,7 +194,7 @@ public final class Leaderboard {
 
         Set<List<String>> everywhere = new LinkedHashSet<>();
         for (Row r : rows) everywhere.add(List.of(r.getString("run"), r.getString("candidate")));
-        int elsewhere = everywhere.size() - byKey.size();
+        int elsewhere = everywhere.size() - keptFor.size();
         if (elsewhere > 0) {
             notes.add(elsewhere + " candidate(s) have no " + o.split().id() + " score on these tasks and are not listed"
                       + (o.split() == Split.HELDOUT ? " (--split search lists what the searches tried)." : "."));

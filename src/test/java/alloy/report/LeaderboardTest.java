@@ -84,6 +84,21 @@ class LeaderboardTest {
     }
 
     @Test
+    void aCandidateInSeveralRunsWithTheSameScoresIsOneRow() {
+        // parent p is scored in both runs on the same items; q has the same name in both but other scores
+        Run evolve = run("evolve", RunKind.EVOLVE, Map.of("t1", "acc"), List.of(
+                r("p", Split.HELDOUT, "t1", "acc", 0.8), r("q", Split.HELDOUT, "t1", "acc", 0.5), r("w", Split.HELDOUT, "t1", "acc", 0.9)));
+        Run soup = run("soup", RunKind.SOUP, Map.of("t1", "acc"), List.of(
+                r("p", Split.HELDOUT, "t1", "acc", 0.8), r("q", Split.HELDOUT, "t1", "acc", 0.6)));
+        Leaderboard.Result res = Leaderboard.build(List.of(evolve, soup), Leaderboard.Options.defaults());
+        assertEquals(List.of("w", "p", "q", "q"), res.entries().stream().map(Leaderboard.Entry::candidate).toList());
+        assertEquals("evolve, soup", res.entries().get(1).run());
+        // ranks are over distinct candidates: w 1, p 2, q(0.6) 3, q(0.5) 4
+        assertEquals(List.of(1, 2, 3, 4), res.entries().stream().map(Leaderboard.Entry::rank).toList());
+        assertTrue(res.notes().stream().anyMatch(n -> n.startsWith("1 row(s) repeated a candidate")), res.notes().toString());
+    }
+
+    @Test
     void theCsvQuotesAndTheTerminalTableFitsAndIsPlainWhenPiped() throws Exception {
         Run one = run("one", RunKind.EVAL, Map.of(), List.of(r("a", Split.HELDOUT, "t1", "acc", 0.9), r("b", Split.HELDOUT, "t1", "acc", 0.8),
                 r("a-candidate-with-a-very-long-name-that-goes-on-and-on", Split.HELDOUT, "t1", "acc", 0.7)));
