@@ -42,6 +42,7 @@ public final class OrtEncoderEngine implements EncoderEngine {
     private final SentenceEmbedder embedder;
     private final int threads;
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private OrtSession.SessionOptions.OptLevel optimization = OrtSession.SessionOptions.OptLevel.ALL_OPT;
 
     private OrtEncoderEngine(OnnxCheckpoint template, SentenceEmbedder embedder, int threads) {
         this.template = template;
@@ -74,6 +75,15 @@ public final class OrtEncoderEngine implements EncoderEngine {
 
     @Override public String name() { return "onnxruntime"; }
 
+    /**
+     * ONNX Runtime's graph optimisation for the sessions made from now on (default ALL_OPT): a session is
+     * made per candidate, so its optimisation time is paid per candidate; for measuring that trade.
+     */
+    public OrtEncoderEngine optimization(OrtSession.SessionOptions.OptLevel level) {
+        this.optimization = Objects.requireNonNull(level, "optimization level");
+        return this;
+    }
+
     @Override public Loaded load(Checkpoint candidate) {
         Arena arena = Arena.ofShared();
         Map<String, OnnxTensor> weights = new HashMap<>();
@@ -101,7 +111,7 @@ public final class OrtEncoderEngine implements EncoderEngine {
                 options.setIntraOpNumThreads(threads);
                 options.setInterOpNumThreads(1);
                 options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                options.setOptimizationLevel(optimization);
                 options.addExternalInitializers(Map.copyOf(weights));
                 session = env.createSession(graph, options);
             }
