@@ -1,5 +1,6 @@
 package alloy.merge;
 
+import alloy.tensor.Blocks;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.LongVector;
@@ -52,17 +53,23 @@ final class CounterRandom {
      * {@link #fillBelowReference} bit for bit.
      */
     void fillBelow(long threshold, MemorySegment words, long n) {
-        int lanes = L.length();
-        if (64 % lanes != 0) {
+        if (64 % L.length() != 0) {
             fillBelowReference(threshold, words, n);
             return;
         }
-        long whole = n >>> 6;
+        // per block of whole words (Blocks: JIT-friendly, and idle executor workers take blocks)
+        Blocks.forEach(n, (from, to) -> fillBelow(threshold, words, from, to));
+    }
+
+    /** Elements [from, to), from a multiple of 64: whole words by lanes, a last partial word by {@link #below}. */
+    private void fillBelow(long threshold, MemorySegment words, long from, long to) {
+        int lanes = L.length();
+        long whole = to >>> 6;
         long[] first = new long[lanes];
-        for (int j = 0; j < lanes; j++) first[j] = key + (j + 1) * GOLDEN;
+        for (int j = 0; j < lanes; j++) first[j] = key + (from + j + 1) * GOLDEN;
         LongVector weyl = LongVector.fromArray(L, first, 0), step = LongVector.broadcast(L, lanes * GOLDEN);
         LongVector keys = LongVector.broadcast(L, key), limit = LongVector.broadcast(L, threshold);
-        for (long w = 0; w < whole; w++) {
+        for (long w = from >>> 6; w < whole; w++) {
             long word = 0;
             for (int b = 0; b < 64; b += lanes) {
                 LongVector bits = mix(mix(weyl).lanewise(VectorOperators.XOR, keys)).lanewise(VectorOperators.LSHR, 11);
@@ -71,7 +78,7 @@ final class CounterRandom {
             }
             words.setAtIndex(ValueLayout.JAVA_LONG, w, word);
         }
-        fillScalar(threshold, words, whole, n);
+        fillScalar(threshold, words, Math.max(from >>> 6, whole), to);
     }
 
     /** The plain twin of {@link #fillBelow}: {@link #below} element by element. */

@@ -68,14 +68,28 @@ interface MagnitudeOrder {
      * The top-k set in a form that a single pass in index order can test: an element belongs iff its
      * magnitude bits exceed {@code bits}, or equal them and it is among the first {@code ties} such elements.
      */
-    record Cut(long k, int bits, long ties) {
+    record Cut(long k, int bits, long ties, long equal) {
 
         /** The empty set (k = 0). */
         static final Cut NONE = new Cut(0, Integer.MAX_VALUE, 0);
 
+        /**
+         * {@code equal}: how many elements have exactly {@code bits} (-1 when not counted). It tells whether a
+         * membership test needs the elements in index order: only when some but not all of them belong.
+         */
         public Cut {
-            if (k < 0 || ties < 0 || ties > k || bits < 0) throw new IllegalArgumentException("cut k=" + k + " bits=" + bits + " ties=" + ties);
+            if (k < 0 || ties < 0 || ties > k || bits < 0 || equal < -1 || equal >= 0 && ties > equal) {
+                throw new IllegalArgumentException("cut k=" + k + " bits=" + bits + " ties=" + ties + " equal=" + equal);
+            }
         }
+
+        Cut(long k, int bits, long ties) { this(k, bits, ties, -1); }
+
+        /**
+         * True when {@link Scan} must see the elements in index order: some elements equal to the cut belong
+         * and some do not. Otherwise membership is a plain comparison, and blocks may be tested in any order.
+         */
+        boolean ordered() { return ties != 0 && ties != equal; }
 
         /** A fresh membership test; feed it every element's magnitude bits in index order. */
         Scan scan() { return new Scan(bits, ties); }

@@ -1,5 +1,6 @@
 package alloy.merge;
 
+import alloy.tensor.Blocks;
 import alloy.tensor.FloatTensor;
 import alloy.tensor.Shape;
 import java.lang.foreign.Arena;
@@ -78,11 +79,16 @@ final class MergeSupport {
     static MemorySegment nonZeroBits(FloatTensor x, Arena arena) {
         long n = x.size();
         MemorySegment bits = bitWords(n, arena);
-        int lanes = F.length();
-        if (64 % lanes != 0) return scalarBits(x, bits, 0);
+        if (64 % F.length() != 0) return scalarBits(x, bits, 0, n);
         MemorySegment s = x.data();
-        long words = n >>> 6;
-        for (long w = 0; w < words; w++) {
+        Blocks.forEach(n, (from, to) -> nonZeroBits(s, bits, from, to));   // blocks start on whole words
+        return bits;
+    }
+
+    private static void nonZeroBits(MemorySegment s, MemorySegment bits, long from, long to) {
+        int lanes = F.length();
+        long words = to >>> 6;
+        for (long w = from >>> 6; w < words; w++) {
             long word = 0;
             for (int b = 0; b < 64; b += lanes) {
                 word |= FloatVector.fromMemorySegment(F, s, ((w << 6) + b) * 4, ByteOrder.LITTLE_ENDIAN)
@@ -90,25 +96,28 @@ final class MergeSupport {
             }
             bits.setAtIndex(ValueLayout.JAVA_LONG, w, word);
         }
-        return scalarBits(x, bits, words);
+        scalarBits(s, bits, Math.max(from >>> 6, words), to);
     }
 
     static MemorySegment nonZeroBitsScalar(FloatTensor x, Arena arena) {
-        return scalarBits(x, bitWords(x.size(), arena), 0);
+        return scalarBits(x, bitWords(x.size(), arena), 0, x.size());
     }
 
     /** Zeroed words for one bit per element of an n-element tensor (word i / 64, bit i % 64). */
     static MemorySegment bitWords(long n, Arena arena) { return arena.allocate(Math.max(1, (n + 63) >>> 6) * 8L, 8); }
 
-    private static MemorySegment scalarBits(FloatTensor x, MemorySegment bits, long fromWord) {
-        long n = x.size();
-        MemorySegment s = x.data();
+    private static MemorySegment scalarBits(FloatTensor x, MemorySegment bits, long fromWord, long n) {
+        scalarBits(x.data(), bits, fromWord, n);
+        return bits;
+    }
+
+    /** Words from {@code fromWord} on, up to element n (exclusive), one element at a time. */
+    private static void scalarBits(MemorySegment s, MemorySegment bits, long fromWord, long n) {
         for (long w = fromWord, i = fromWord << 6; i < n; w++) {
             long word = 0;
             for (int b = 0; b < 64 && i < n; b++, i++) word |= (long) nonZero(MagnitudeOrder.magnitudeBits(s, i)) << b;
             bits.setAtIndex(ValueLayout.JAVA_LONG, w, word);
         }
-        return bits;
     }
 
     /** 1 where magnitude bits are non-zero, else 0, without a branch (keep/drop patterns are random). */
@@ -120,15 +129,19 @@ final class MergeSupport {
      * masks; {@link #keepBitsScalar} is the twin.
      */
     static void keepBits(FloatTensor x, MemorySegment bits) {
-        int lanes = F.length();
-        if (64 % lanes != 0) {
-            keepScalar(x, bits, 0);
+        if (64 % F.length() != 0) {
+            keepScalar(x, bits, 0, x.size());
             return;
         }
+        Blocks.forEach(x.size(), (from, to) -> keepBits(x, bits, from, to));   // blocks start on whole words
+    }
+
+    private static void keepBits(FloatTensor x, MemorySegment bits, long from, long to) {
+        int lanes = F.length();
         MemorySegment s = x.data();
-        long words = x.size() >>> 6;
+        long words = to >>> 6;
         FloatVector zero = FloatVector.zero(F);
-        for (long w = 0; w < words; w++) {
+        for (long w = from >>> 6; w < words; w++) {
             long word = bits.getAtIndex(ValueLayout.JAVA_LONG, w);
             if (word == -1L) continue;
             for (int b = 0; b < 64; b += lanes) {
@@ -137,10 +150,10 @@ final class MergeSupport {
                         .intoMemorySegment(s, at, ByteOrder.LITTLE_ENDIAN);
             }
         }
-        keepScalar(x, bits, words);
+        keepScalar(x, bits, Math.max(from >>> 6, words), to);
     }
 
-    static void keepBitsScalar(FloatTensor x, MemorySegment bits) { keepScalar(x, bits, 0); }
+    static void keepBitsScalar(FloatTensor x, MemorySegment bits) { keepScalar(x, bits, 0, x.size()); }
 
     /**
      * {sum |x - b|, sum of |x - b| where {@code bits} is set}: a task vector's L1 norm before and after a mask
@@ -149,12 +162,27 @@ final class MergeSupport {
      */
     static double[] maskedAbsSums(FloatTensor x, FloatTensor b, MemorySegment bits) {
         int lanes = F.length();
-        if (64 % lanes != 0 || D.length() * 2 != lanes) return maskedAbsSumsScalar(x, b, bits, 0, new double[2]);
+        if (64 % lanes != 0 || D.length() * 2 != lanes) return maskedAbsSumsScalar(x, b, bits, 0, x.size(), new double[2]);
+        // one pair of partial sums per block, added in block order (as Blocks.sum): the same whatever ran where
+        long n = x.size();
+        double[][] partial = new double[Math.toIntExact(Blocks.count(n))][];
+        Blocks.forEach(n, (from, to) -> partial[(int) (from / Blocks.SIZE)] = maskedAbsSums(x, b, bits, from, to));
+        double[] sums = new double[2];
+        for (double[] p : partial) {
+            if (p == null) continue;   // alloy.blocks=off: one call covered everything
+            sums[0] += p[0];
+            sums[1] += p[1];
+        }
+        return sums;
+    }
+
+    private static double[] maskedAbsSums(FloatTensor x, FloatTensor b, MemorySegment bits, long from, long to) {
+        int lanes = F.length();
         MemorySegment xs = x.data(), bs = b.data();
-        long words = x.size() >>> 6;
+        long words = to >>> 6;
         FloatVector zero = FloatVector.zero(F);
         DoubleVector all = DoubleVector.zero(D), kept = DoubleVector.zero(D);
-        for (long w = 0; w < words; w++) {
+        for (long w = from >>> 6; w < words; w++) {
             long word = bits.getAtIndex(ValueLayout.JAVA_LONG, w);
             for (int k = 0; k < 64; k += lanes) {
                 long at = ((w << 6) + k) * 4;
@@ -166,15 +194,15 @@ final class MergeSupport {
             }
         }
         double[] sums = {all.reduceLanes(VectorOperators.ADD), kept.reduceLanes(VectorOperators.ADD)};
-        return maskedAbsSumsScalar(x, b, bits, words, sums);
+        return maskedAbsSumsScalar(x, b, bits, Math.max(from >>> 6, words), to, sums);
     }
 
     static double[] maskedAbsSumsScalar(FloatTensor x, FloatTensor b, MemorySegment bits) {
-        return maskedAbsSumsScalar(x, b, bits, 0, new double[2]);
+        return maskedAbsSumsScalar(x, b, bits, 0, x.size(), new double[2]);
     }
 
-    private static double[] maskedAbsSumsScalar(FloatTensor x, FloatTensor b, MemorySegment bits, long fromWord, double[] sums) {
-        for (long i = fromWord << 6, n = x.size(); i < n; i++) {
+    private static double[] maskedAbsSumsScalar(FloatTensor x, FloatTensor b, MemorySegment bits, long fromWord, long n, double[] sums) {
+        for (long i = fromWord << 6; i < n; i++) {
             float a = Math.abs(x.get(i) - b.get(i));
             sums[0] += a;
             if (bitOf(bits, i) != 0) sums[1] += a;
@@ -182,8 +210,8 @@ final class MergeSupport {
         return sums;
     }
 
-    private static void keepScalar(FloatTensor x, MemorySegment bits, long fromWord) {
-        for (long i = fromWord << 6, n = x.size(); i < n; i++) x.set(i, keepIf(x.get(i), bitOf(bits, i)));
+    private static void keepScalar(FloatTensor x, MemorySegment bits, long fromWord, long n) {
+        for (long i = fromWord << 6; i < n; i++) x.set(i, keepIf(x.get(i), bitOf(bits, i)));
     }
 
     /** {@code x} where {@code keep} is 1, +0 where it is 0, without a branch. */

@@ -1,5 +1,6 @@
 package alloy.merge;
 
+import alloy.tensor.Blocks;
 import alloy.tensor.FloatTensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,22 +33,53 @@ final class RadixMagnitudeOrder implements MagnitudeOrder {
         if (k < 0 || k > n) throw new IllegalArgumentException("top " + k + " of " + n + " elements");
         if (k == 0) return Cut.NONE;
         MemorySegment s = x.data();
-        long[] hist = new long[1 << 16];
-        for (long i = 0; i < n; i++) hist[MagnitudeOrder.magnitudeBits(s, i) >>> HIGH_SHIFT]++;
+        long[] hist = histogram(n, 1 << 16, (h, from, to) -> highCounts(s, h, from, to));
         int high = hist.length - 1;
         long above = 0;
         while (above + hist[high] < k) above += hist[high--];
 
-        Arrays.fill(hist, 0, LOW_MASK + 1, 0);
-        for (long i = 0; i < n; i++) {
-            int b = MagnitudeOrder.magnitudeBits(s, i);
-            if (b >>> HIGH_SHIFT == high) hist[b & LOW_MASK]++;
-        }
+        int bucket = high;
+        hist = histogram(n, LOW_MASK + 1, (h, from, to) -> lowCounts(s, bucket, h, from, to));
         long need = k - above;
         int low = LOW_MASK;
         long above2 = 0;
         while (above2 + hist[low] < need) above2 += hist[low--];
-        return new Cut(k, high << HIGH_SHIFT | low, need - above2);
+        return new Cut(k, high << HIGH_SHIFT | low, need - above2, hist[low]);
+    }
+
+    private interface Counts { void add(long[] hist, long from, long to); }
+
+    /**
+     * Counts per block (Blocks), each block into a histogram taken from a small free list, so that blocks
+     * running at once never share one; the histograms are added at the end. Counts are integers, so the
+     * result does not depend on which block went where.
+     */
+    private static long[] histogram(long n, int buckets, Counts counts) {
+        java.util.concurrent.ConcurrentLinkedQueue<long[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.List<long[]> all = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Blocks.forEach(n, (from, to) -> {
+            long[] h = free.poll();
+            if (h == null) all.add(h = new long[buckets]);
+            counts.add(h, from, to);
+            free.add(h);
+        });
+        long[] total = all.get(0);
+        for (int j = 1; j < all.size(); j++) {
+            long[] h = all.get(j);
+            for (int b = 0; b < buckets; b++) total[b] += h[b];
+        }
+        return total;
+    }
+
+    private static void highCounts(MemorySegment s, long[] hist, long from, long to) {
+        for (long i = from; i < to; i++) hist[MagnitudeOrder.magnitudeBits(s, i) >>> HIGH_SHIFT]++;
+    }
+
+    private static void lowCounts(MemorySegment s, int high, long[] hist, long from, long to) {
+        for (long i = from; i < to; i++) {
+            int b = MagnitudeOrder.magnitudeBits(s, i);
+            if (b >>> HIGH_SHIFT == high) hist[b & LOW_MASK]++;
+        }
     }
 
     /**
@@ -55,9 +87,17 @@ final class RadixMagnitudeOrder implements MagnitudeOrder {
      * to either cut's bits (where the tie count decides, rarely) goes through the scans one element at a time.
      */
     @Override public void keepBand(FloatTensor x, Cut lower, Cut upper) {
-        Scan outer = upper.scan(), inner = lower.scan();
         MemorySegment s = x.data();
-        long n = x.size(), bound = n - n % I.length(), i = 0;
+        if (lower.ordered() || upper.ordered()) {   // exact ties split by the cut: one pair of scans, in index order
+            Scan outer = upper.scan(), inner = lower.scan();
+            Blocks.forEachInOrder(x.size(), (from, to) -> keepBand(s, from, to, lower, upper, outer, inner));
+        } else {
+            Blocks.forEach(x.size(), (from, to) -> keepBand(s, from, to, lower, upper, upper.scan(), lower.scan()));
+        }
+    }
+
+    private static void keepBand(MemorySegment s, long from, long to, Cut lower, Cut upper, Scan outer, Scan inner) {
+        long bound = to - (to - from) % I.length(), i = from;
         for (; i < bound; i += I.length()) {
             IntVector raw = IntVector.fromMemorySegment(I, s, i * 4, ByteOrder.LITTLE_ENDIAN), bits = raw.and(0x7FFFFFFF);
             if (bits.compare(VectorOperators.EQ, upper.bits()).or(bits.compare(VectorOperators.EQ, lower.bits())).anyTrue()) {
@@ -68,7 +108,7 @@ final class RadixMagnitudeOrder implements MagnitudeOrder {
             VectorMask<Integer> drop = bits.compare(VectorOperators.LE, upper.bits()).or(bits.compare(VectorOperators.GT, lower.bits()));
             raw.blend(0, drop).intoMemorySegment(s, i * 4, ByteOrder.LITTLE_ENDIAN);
         }
-        scalarBand(s, i, n, outer, inner);
+        scalarBand(s, i, to, outer, inner);
     }
 
     private static void scalarBand(MemorySegment s, long from, long to, Scan outer, Scan inner) {
@@ -81,16 +121,27 @@ final class RadixMagnitudeOrder implements MagnitudeOrder {
 
     /** As {@link #keepBand}: whole vectors by compares, a vector holding a cut's exact bits through the scans. */
     @Override public MemorySegment bandBits(FloatTensor x, Cut lower, Cut upper, Arena arena) {
-        long n = x.size(), words = n >>> 6;
+        long n = x.size();
         MemorySegment bits = MergeSupport.bitWords(n, arena);
-        Scan outer = upper.scan(), inner = lower.scan();
         MemorySegment s = x.data();
-        int lanes = I.length();
-        if (64 % lanes != 0) {
-            MagnitudeOrder.bandBitsScalar(s, 0, n, outer, inner, bits);
+        if (64 % I.length() != 0) {
+            MagnitudeOrder.bandBitsScalar(s, 0, n, upper.scan(), lower.scan(), bits);
             return bits;
         }
-        for (long w = 0; w < words; w++) {
+        if (lower.ordered() || upper.ordered()) {   // exact ties split by the cut: one pair of scans, in index order
+            Scan outer = upper.scan(), inner = lower.scan();
+            Blocks.forEachInOrder(n, (from, to) -> bandBits(s, from, to, lower, upper, outer, inner, bits));
+        } else {
+            Blocks.forEach(n, (from, to) -> bandBits(s, from, to, lower, upper, upper.scan(), lower.scan(), bits));
+        }
+        return bits;
+    }
+
+    /** Elements [from, to), from a multiple of 64: whole words by vector compares, the rest one by one. */
+    private static void bandBits(MemorySegment s, long from, long to, Cut lower, Cut upper, Scan outer, Scan inner, MemorySegment bits) {
+        int lanes = I.length();
+        long words = to >>> 6;
+        for (long w = from >>> 6; w < words; w++) {
             long word = 0;
             for (int b = 0; b < 64; b += lanes) {
                 long i = (w << 6) + b;
@@ -106,8 +157,7 @@ final class RadixMagnitudeOrder implements MagnitudeOrder {
             }
             bits.setAtIndex(ValueLayout.JAVA_LONG, w, word);
         }
-        MagnitudeOrder.bandBitsScalar(s, words << 6, n, outer, inner, bits);
-        return bits;
+        MagnitudeOrder.bandBitsScalar(s, Math.max(from, words << 6), to, outer, inner, bits);
     }
 
     @Override public FiberSorter sorter(Arena arena, int maxLength) { return new Sorter(arena, maxLength); }

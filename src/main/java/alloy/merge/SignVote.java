@@ -2,6 +2,7 @@ package alloy.merge;
 
 import static alloy.merge.MergeSupport.*;
 
+import alloy.tensor.Blocks;
 import alloy.tensor.FloatTensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -47,12 +48,18 @@ record SignVote(FloatTensor base, FloatTensor[] x, float[] w, float[] scale, Mem
     }
 
     void fast(FloatTensor out) {
-        int lanes = F.length();
-        if (64 % lanes != 0) {   // a mask word must hold whole vectors; true of every species up to 64 lanes
+        if (64 % F.length() != 0) {   // a mask word must hold whole vectors; true of every species up to 64 lanes
             reference(out);
             return;
         }
-        long n = base.size(), blocks = n >>> 6;
+        // per block (see Blocks: JIT-friendly, and idle executor workers take blocks); blocks start on mask words
+        Blocks.forEach(base.size(), (from, to) -> fast(out, from, to));
+    }
+
+    /** Elements [from, to), from a multiple of 64: whole mask words by vectors, the rest by {@link #scalar}. */
+    private void fast(FloatTensor out, long from, long to) {
+        int lanes = F.length();
+        long blocks = to >>> 6;
         int m = x.length;
         MemorySegment b = base.data(), o = out.data();
         MemorySegment[] xs = new MemorySegment[m];
@@ -64,7 +71,7 @@ record SignVote(FloatTensor base, FloatTensor[] x, float[] w, float[] scale, Mem
             weight[i] = FloatVector.broadcast(F, w[i]);
         }
         long[] word = new long[m];
-        for (long block = 0; block < blocks; block++) {
+        for (long block = from >>> 6; block < blocks; block++) {
             // one read of each model's mask word per 64 elements: native reads carry a liveness check
             for (int i = 0; i < m; i++) word[i] = kept[i] == null ? -1L : kept[i].getAtIndex(ValueLayout.JAVA_LONG, block);
             for (int lane = 0; lane < 64; lane += lanes) {
@@ -92,7 +99,7 @@ record SignVote(FloatTensor base, FloatTensor[] x, float[] w, float[] scale, Mem
                 bj.add(mixed).intoMemorySegment(o, at, LE);
             }
         }
-        scalar(out, blocks << 6, n);
+        scalar(out, Math.max(from, blocks << 6), to);
     }
 
     /** Lanes at byte offset {@code at} of model i's v_i; the low bits of {@code keptBits} are their mask. */

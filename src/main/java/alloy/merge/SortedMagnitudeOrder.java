@@ -26,7 +26,9 @@ final class SortedMagnitudeOrder implements MagnitudeOrder {
         int kth = bits[order[(int) k - 1]];
         long ties = 0;
         for (int r = 0; r < k; r++) if (bits[order[r]] == kth) ties++;
-        return new Cut(k, kth, ties);
+        long equal = 0;
+        for (int b : bits) if (b == kth) equal++;
+        return new Cut(k, kth, ties, equal);
     }
 
     @Override public void keepBand(FloatTensor x, Cut lower, Cut upper) {

@@ -24,16 +24,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs a {@link Plan}: one tensor at a time per worker, each worker with a {@link ScratchArena} (from the
+ * Runs a {@link Plan}: one tensor at a time per worker (its blocks shared with idle workers), each worker with a {@link ScratchArena} (from the
  * process's {@link ScratchPool}) whose memory is recycled as soon as a tensor is written, so native memory
  * stays at a few tensors whatever the model size and large tensors do not fault their working memory in
  * from the kernel again and again. Output goes to a {@link CheckpointWriter} (disk) or a
@@ -106,75 +106,83 @@ public final class Executor {
     /** One step's work; {@code arena} is the worker's scratch, recycled when the step returns. */
     private interface StepRunner { void run(Plan.Step step, Arena arena); }
 
+    /**
+     * Runs every step. With one thread, in plan order on the caller. With more, {@code threads} workers of a
+     * fork-join pool each take the next step from one queue (in {@link #schedule} order) until it is empty;
+     * inside a step the kernels fork their blocks ({@code alloy.tensor.Blocks}), so a worker that finds
+     * the queue empty helps with the tensors still in progress instead of idling: a checkpoint of a few
+     * huge tensors, or one whose largest tensor comes last, keeps every core busy. Each worker owns one
+     * {@link ScratchArena} for its whole run (not one per thread: a fork-join thread may start another
+     * worker's task while it waits for its blocks, and must not reuse the memory of the step it is in).
+     */
     private void run(StepRunner runner, Listener listener) {
-        List<ScratchArena> scratches = new ArrayList<>();
-        ThreadLocal<ScratchArena> scratch = ThreadLocal.withInitial(() -> {
-            ScratchArena a = ScratchPool.take();
-            synchronized (scratches) { scratches.add(a); }
-            return a;
-        });
-        try {
-            runSteps(step -> {
-                try (ScratchArena arena = scratch.get()) {
-                    runner.run(step, arena);
-                } catch (InternalError e) {
-                    if (!MappedReads.isFault(e)) throw e;
-                    throw inputFault(step, e);
-                }
-            }, listener);
-        } finally {
-            synchronized (scratches) { scratches.forEach(ScratchPool::give); }
-        }
-    }
-
-    private void runSteps(Consumer<Plan.Step> runner, Listener listener) {
-        List<Plan.Step> steps = plan.steps();
         if (threads == 1) {
-            for (Plan.Step s : steps) {
-                runner.accept(s);
-                listener.tensorDone(s);
+            ScratchArena arena = ScratchPool.take();
+            try {
+                for (Plan.Step s : plan.steps()) {
+                    runStep(runner, s, arena);
+                    listener.tensorDone(s);
+                }
+            } finally {
+                ScratchPool.give(arena);
             }
             return;
         }
-        AtomicBoolean failed = new AtomicBoolean();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "alloy-merge");
-            t.setDaemon(true);
+        ConcurrentLinkedQueue<Plan.Step> queue = new ConcurrentLinkedQueue<>(schedule(plan.steps()));
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        ForkJoinPool pool = new ForkJoinPool(threads, p -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+            t.setName("alloy-merge-" + t.getPoolIndex());
             return t;
-        });
+        }, null, false);
         try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (Plan.Step s : schedule(steps)) {
-                futures.add(pool.submit(() -> {
-                    if (failed.get()) return;
+            List<ForkJoinTask<?>> workers = new ArrayList<>();
+            for (int w = 0; w < threads; w++) {
+                workers.add(pool.submit(() -> {
+                    ScratchArena arena = ScratchPool.take();
                     try {
-                        runner.accept(s);
-                        listener.tensorDone(s);
-                    } catch (RuntimeException e) {
-                        failed.set(true);
-                        throw e;
+                        for (Plan.Step s; failure.get() == null && (s = queue.poll()) != null; ) {
+                            runStep(runner, s, arena);
+                            listener.tensorDone(s);
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    } finally {
+                        ScratchPool.give(arena);
                     }
                 }));
             }
-            for (Future<?> f : futures) {
+            for (ForkJoinTask<?> f : workers) {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException re) throw re;
-                    throw new IllegalStateException(e.getCause());
+                    failure.compareAndSet(null, e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("merge interrupted", e);
                 }
             }
+            Throwable e = failure.get();
+            if (e instanceof RuntimeException re) throw re;
+            if (e instanceof Error err) throw err;
+            if (e != null) throw new IllegalStateException(e);
         } finally {
             pool.shutdownNow();
-            // a worker may still be inside a tensor after a failure elsewhere: its scratch is freed only after it stops
+            // after a failure a worker may still be inside a tensor: the scratch it holds is given back only when it stops
             try {
                 pool.awaitTermination(10, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    private void runStep(StepRunner runner, Plan.Step step, ScratchArena arena) {
+        try (arena) {   // closing ends the step: its slices are recycled
+            runner.run(step, arena);
+        } catch (InternalError e) {
+            if (!MappedReads.isFault(e)) throw e;
+            throw inputFault(step, e);
         }
     }
 

@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -64,14 +66,18 @@ public final class EmbeddingScorer implements Scorer {
     private final TextTokenizer tokenizer;
     private final SentenceEmbedder embedder;
     private final NDManager root;
+    private final EncoderEngine engine;
     private final Map<Key, Object> prepared = new ConcurrentHashMap<>();
 
-    private EmbeddingScorer(List<ProxyTask> tasks, Settings settings, TextTokenizer tokenizer) {
+    private EmbeddingScorer(List<ProxyTask> tasks, Settings settings, TextTokenizer tokenizer, Optional<Path> onnxGraph) {
         this.tasks = tasks;
         this.settings = settings;
         this.tokenizer = tokenizer;
         this.embedder = new SentenceEmbedder(settings.profile(), settings.batchSize(), settings.tokenBudget());
         this.root = DjlEngine.newManager();
+        // ONNX Runtime where the reference model's graph is there to run the candidates on, else DJL
+        this.engine = onnxGraph.flatMap(g -> OrtEncoderEngine.open(g, embedder, DjlEngine.threads())).map(e -> (EncoderEngine) e)
+                .orElseGet(() -> new DjlEncoderEngine(embedder));
     }
 
     /**
@@ -79,6 +85,14 @@ public final class EmbeddingScorer implements Scorer {
      * the profile's max length. Close it to release the tokenizer and the engine memory.
      */
     public static EmbeddingScorer open(List<ProxyTask> tasks, Path tokenizerJson, Settings settings) {
+        return open(tasks, tokenizerJson, settings, Optional.empty());
+    }
+
+    /**
+     * As above; with {@code onnxGraph} (the reference model's ONNX file, float32) candidates are run on ONNX
+     * Runtime over that graph with their own weights ({@link OrtEncoderEngine}), else on DJL.
+     */
+    public static EmbeddingScorer open(List<ProxyTask> tasks, Path tokenizerJson, Settings settings, Optional<Path> onnxGraph) {
         if (tasks.isEmpty()) throw new IllegalArgumentException("no proxy sets to score");
         for (ProxyTask t : tasks) {
             if (!(t instanceof ProxyTask.Retrieval || t instanceof ProxyTask.Pairs)) {
@@ -87,10 +101,18 @@ public final class EmbeddingScorer implements Scorer {
             }
         }
         TextTokenizer tokenizer = TextTokenizer.open(tokenizerJson, TextTokenizer.Options.encoder(settings.profile().maxLength()));
-        return new EmbeddingScorer(List.copyOf(tasks), settings, tokenizer);
+        try {
+            return new EmbeddingScorer(List.copyOf(tasks), settings, tokenizer, onnxGraph);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
+        }
     }
 
     public Settings settings() { return settings; }
+
+    /** The engine candidates run on. */
+    public EncoderEngine engine() { return engine; }
 
     public List<ProxyTask> tasks() { return tasks; }
 
@@ -114,10 +136,9 @@ public final class EmbeddingScorer implements Scorer {
                 throw new IllegalArgumentException("proxy set " + t.name() + " has no " + split + " split (it has " + t.splits() + ")");
             }
         }
-        try (NDManager m = root.newSubManager()) {
-            BertEncoder encoder = BertEncoder.load(candidate, m);
+        try (EncoderEngine.Loaded encoder = engine.load(candidate)) {
             List<Measured> results = new ArrayList<>(tasks.size());
-            for (ProxyTask task : tasks) results.add(measure(task, split, encoder, m));
+            for (ProxyTask task : tasks) results.add(measure(task, split, encoder::embed));
             return results;
         }
     }
@@ -129,13 +150,18 @@ public final class EmbeddingScorer implements Scorer {
 
     /** One set's split with an encoder already loaded into {@code manager}, the primary metric kept as a statistic. */
     public Measured measure(ProxyTask task, Split split, BertEncoder encoder, NDManager manager) {
+        return measure(task, split, texts -> embedder.embed(encoder, texts, manager));
+    }
+
+    private Measured measure(ProxyTask task, Split split, Function<TokenizedTexts, float[][]> embed) {
         boolean balanced = task.manifest().weighting() == Weighting.DOMAINS;
         Bootstrap boot = settings.bootstrap();
         Map<String, Score> all;
         ItemStatistic primary;
         switch (task) {
             case ProxyTask.Retrieval r -> {
-                RetrievalEval.Outcome o = RetrievalEval.score(encoder, embedder, retrieval(r, split), manager);
+                RetrievalEval.Prepared prepared = retrieval(r, split);
+                RetrievalEval.Outcome o = RetrievalEval.score(embed.apply(prepared.texts()), prepared);
                 int[] groups = Metrics.groupIndices(r.items(split).stream().map(RetrievalItem::domain).toList());
                 all = balanced ? o.balancedScores(boot, groups) : o.scores(boot);
                 double[] values = switch (task.manifest().metric()) {
@@ -147,7 +173,8 @@ public final class EmbeddingScorer implements Scorer {
                 primary = new ItemStatistic(values.length, balanced ? Metrics.balancedMeanOf(values, groups) : Bootstrap.meanOf(values));
             }
             case ProxyTask.Pairs p -> {
-                PairEval.Outcome o = PairEval.score(encoder, embedder, pairs(p, split), manager);
+                PairEval.Prepared prepared = pairs(p, split);
+                PairEval.Outcome o = PairEval.score(embed.apply(prepared.texts()), prepared);
                 int[] groups = Metrics.groupIndices(p.items(split).stream().map(PairItem::domain).toList());
                 Bootstrap.Statistic stat = balanced ? Metrics.balancedSpearmanOf(o.cosines(), o.gold(), groups) : Metrics.spearmanOf(o.cosines(), o.gold());
                 all = Map.of("spearman", boot.statistic("spearman", o.cosines().length, stat));
@@ -176,7 +203,11 @@ public final class EmbeddingScorer implements Scorer {
     public SentenceEmbedder embedder() { return embedder; }
 
     @Override public void close() {
-        root.close();
-        tokenizer.close();
+        try {
+            engine.close();
+        } finally {
+            root.close();
+            tokenizer.close();
+        }
     }
 }

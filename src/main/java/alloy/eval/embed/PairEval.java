@@ -62,7 +62,11 @@ public final class PairEval {
     }
 
     public static Outcome score(BertEncoder encoder, SentenceEmbedder embedder, Prepared split, NDManager manager) {
-        float[][] all = embedder.embed(encoder, split.texts(), manager);                                   // (2 · pairs, hidden)
+        return score(embedder.embed(encoder, split.texts(), manager), split);
+    }
+
+    /** Pair cosines from the split's embeddings, (2 · pairs, hidden), whichever engine made them. */
+    public static Outcome score(float[][] all, Prepared split) {
         int n = split.pairs();
         double[] cos = new double[n];
         for (int i = 0; i < n; i++) cos[i] = Similarity.cosine(all[i], all[n + i]);

@@ -99,7 +99,11 @@ public final class RetrievalEval {
 
     /** Embeds the split with {@code encoder} and ranks every query's pool. */
     public static Outcome score(BertEncoder encoder, SentenceEmbedder embedder, Prepared split, NDManager manager) {
-        float[][] all = embedder.embed(encoder, split.texts(), manager);                                   // (queries + passages, hidden)
+        return score(embedder.embed(encoder, split.texts(), manager), split);
+    }
+
+    /** Ranks every query's pool from the split's embeddings, (queries + passages, hidden), whichever engine made them. */
+    public static Outcome score(float[][] all, Prepared split) {
         int n = split.queries();
         return Outcome.of(ranks(Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, n + split.passages())));
     }

@@ -44,10 +44,25 @@ public final class Scorers {
                 EncoderProfile p = profile.map(EncoderProfile::parse).or(() -> EncoderProfile.forModel(modelName))
                         .orElseThrow(() -> new IllegalArgumentException("no pooling profile known for '" + modelName
                                 + "': pass --profile (one of " + EncoderProfile.knownProfiles().keySet() + ")"));
-                yield EmbeddingScorer.open(tasks, tokenizer(reference), EmbeddingScorer.Settings.of(p));
+                yield EmbeddingScorer.open(tasks, tokenizer(reference), EmbeddingScorer.Settings.of(p), onnxGraph(reference));
             }
             case DECODER -> DecoderScorer.open(tasks, DecoderScorer.Settings.defaults());
         };
+    }
+
+    /** Set {@code -Dalloy.encoder.engine=djl} to run encoders on DJL even where ONNX Runtime could. */
+    public static final String ENGINE_PROPERTY = "alloy.encoder.engine";
+
+    /**
+     * The ONNX graph candidates shaped like {@code c} can run on: its own file, or the model.onnx beside it (a
+     * merge built in memory from ONNX models keeps the reference's directory); none when the engine is set to djl.
+     */
+    public static Optional<Path> onnxGraph(Checkpoint c) {
+        String engine = System.getProperty(ENGINE_PROPERTY, "onnxruntime");
+        if (engine.equals("djl")) return Optional.empty();
+        if (!engine.equals("onnxruntime")) throw new IllegalArgumentException(ENGINE_PROPERTY + ": expected onnxruntime or djl, found '" + engine + "'");
+        if (c instanceof OnnxCheckpoint o) return Optional.of(o.file());
+        return c.modelDirectory().map(d -> d.resolve("model.onnx")).filter(Files::isRegularFile);
     }
 
     public static Path tokenizer(Checkpoint c) {

@@ -27,15 +27,28 @@ public final class BertOnnxRuntime implements AutoCloseable {
         this.session = session;
     }
 
-    public static BertOnnxRuntime open(Path onnx, int threads) {
+    public static BertOnnxRuntime open(Path onnx, int threads) { return open(onnx, threads, Map.of()); }
+
+    /**
+     * A session on {@code onnx} whose initializers named in {@code initializers} are replaced by the given
+     * tensors (ONNX Runtime's AddExternalInitializers): a merged model scored without writing its ONNX file.
+     * The tensors must stay open as long as the session.
+     */
+    public static BertOnnxRuntime open(Path onnx, int threads, Map<String, ? extends ai.onnxruntime.OnnxTensorLike> initializers) {
+        return open(onnx, null, threads, initializers);
+    }
+
+    /** As above, the model given as bytes (when not null) instead of read from {@code onnx}. */
+    public static BertOnnxRuntime open(Path onnx, byte[] model, int threads, Map<String, ? extends ai.onnxruntime.OnnxTensorLike> initializers) {
         try {
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                if (!initializers.isEmpty()) options.addExternalInitializers(Map.copyOf(initializers));
                 options.setIntraOpNumThreads(threads);
                 options.setInterOpNumThreads(1);
                 options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                return new BertOnnxRuntime(env, env.createSession(onnx.toString(), options));
+                return new BertOnnxRuntime(env, model != null ? env.createSession(model, options) : env.createSession(onnx.toString(), options));
             }
         } catch (OrtException e) {
             throw new IllegalStateException(onnx + ": ONNX Runtime cannot open it: " + e.getMessage(), e);
