@@ -73,7 +73,7 @@ class BlockedMergeTest {
         Map<String, byte[]> out = new LinkedHashMap<>();
         try (MergeRun run = MergeRun.prepare(r, MODELS);
              MemoryCheckpoint m = run.toMemory(method, new MergeRun.Options(11, threads, Kernels.fast()), s -> {})) {
-            m.asMap().forEach((name, t) -> out.put(name, t.data().toArray(ValueLayout.JAVA_BYTE)));
+            for (var info : m.tensors()) out.put(info.name(), m.tensor(info.name()).data().toArray(ValueLayout.JAVA_BYTE));
         }
         return out;
     }
