@@ -87,7 +87,7 @@ final class MergeCommand implements Callable<Integer> {
         long shardBytes = Sizes.parse(shardSize);
         MergeRun.Options opt = new MergeRun.Options(seed, threads == null ? MergeRun.Options.defaults().threads() : threads,
                 reference ? Kernels.reference() : Kernels.fast());
-        try (MergeRun run = prepare(recipe)) {
+        try (MergeRun run = prepare(recipe, opt)) {
             Plan plan = run.plan();
             long merged = plan.steps().stream().filter(s -> s.kind() == Plan.Kind.MERGE).count();
             System.err.printf(Locale.ROOT, "%s: %s of %d model(s) -> %d tensors (%s, %s)%n", recipeFile, plan.method().name(),
@@ -137,9 +137,9 @@ final class MergeCommand implements Callable<Integer> {
         };
     }
 
-    private MergeRun prepare(Recipe recipe) {
+    private MergeRun prepare(Recipe recipe, MergeRun.Options opt) {
         try {
-            return MergeRun.prepare(recipe);
+            return MergeRun.prepare(recipe, opt);
         } catch (RecipeException e) {
             throw new RecipeException(recipeFile + ": " + e.getMessage(), e);
         }
