@@ -97,7 +97,7 @@ final class LearnCommand implements Callable<Integer> {
                     0, spec.seed(), spec.duration(), spec.threads());
             LearnRun.LossSettings loss = new LearnRun.LossSettings(spec.batch(), spec.stoppingFraction(), spec.entropy(), spec.supervised());
             long t0 = System.nanoTime();
-            LearnRun.Outcome outcome = LearnRun.run(template, inputs, anchors, initial, sets, loss, settings, opt, new CoefficientLearner.Listener() {
+            LearnRun.Outcome outcome = LearnRun.run(template, inputs, anchors, initial, sets, spec.profile(), loss, settings, opt, new CoefficientLearner.Listener() {
                 double window;
                 int n;
                 @Override public void step(CoefficientLearner.Step s) {

@@ -91,6 +91,21 @@ class StagedRecipeTest {
     }
 
     @Test
+    void stagesAreWrittenOnlyWhenAsked() throws Exception {
+        Path staged = Files.writeString(dir.resolve("staged.yaml"), STAGE_ONE + "---\n" + stageTwo("add-sort"));
+        Path one = Files.writeString(dir.resolve("one.yaml"), STAGE_ONE);
+        assertEquals(0, alloy("merge", one.toString(), dir.resolve("alone").toString(), "--random-seed", "5").code());
+        CommandsTest.Out o = alloy("merge", staged.toString(), dir.resolve("out").toString(), "--random-seed", "5", "--save-stages", dir.resolve("stages").toString());
+        assertEquals(0, o.code(), o.err());
+        try (Checkpoint x = Checkpoints.open(dir.resolve("alone")); Checkpoint y = Checkpoints.open(dir.resolve("stages").resolve("add-sort")); Arena arena = Arena.ofConfined()) {
+            for (var t : x.tensors()) assertArrayEquals(x.read(t.name(), arena).toArray(), y.read(t.name(), arena).toArray(), t.name());
+        }
+        CommandsTest.Out single = alloy("merge", one.toString(), dir.resolve("x").toString(), "--save-stages", dir.resolve("s2").toString());
+        assertEquals(1, single.code());
+        assertTrue(single.err().contains("no stages"), single.err());
+    }
+
+    @Test
     void stagesAreNamedAndUsedInOrder() {
         RecipeException noName = org.junit.jupiter.api.Assertions.assertThrows(RecipeException.class,
                 () -> RecipeYaml.parse(STAGE_ONE.replace("name: add-sort\n", "") + "---\n" + stageTwo("add-sort"), "r.yaml", dir));

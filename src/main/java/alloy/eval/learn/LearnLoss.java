@@ -9,7 +9,7 @@ import java.util.Random;
  * from the training part of the search split, and a stopping loss on the slice of the search split kept
  * apart for early stopping. The held-out split never reaches a loss.
  */
-public sealed interface LearnLoss permits DecoderLoss {
+public sealed interface LearnLoss permits DecoderLoss, EncoderLoss {
 
     /** The training loss of one batch drawn with {@code random}, a scalar that autograd can differentiate. */
     NDArray training(Map<String, NDArray> weights, Random random);

@@ -1,6 +1,11 @@
 package alloy.eval.learn;
 
+import alloy.eval.embed.EncoderProfile;
 import alloy.eval.family.Scorers;
+import alloy.eval.model.BertConfig;
+import alloy.eval.model.TextTokenizer;
+import alloy.eval.task.PairItem;
+import alloy.eval.task.RetrievalItem;
 import alloy.eval.model.DecoderEngine;
 import alloy.eval.model.LlamaConfig;
 import alloy.eval.task.GenerationItem;
@@ -16,12 +21,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 /**
  * One learning run from a template recipe to learned coefficients: the search split of each proxy set cut
  * (seeded) into a training part and an early-stopping slice, the learnable merge built over the open inputs,
- * the loss the model family calls for, and {@link CoefficientLearner}. Every engine array lives in one
+ * the loss the model family calls for (decoders: {@link DecoderLoss}; BERT encoders: {@link EncoderLoss}), and
+ * {@link CoefficientLearner}. Every engine array lives in one
  * manager closed before this returns; only numbers come out.
  */
 public final class LearnRun {
@@ -44,26 +51,69 @@ public final class LearnRun {
 
     private LearnRun() {}
 
+    /**
+     * Learns {@code template}'s weights over {@code inputs}. {@code profile}: an encoder pooling profile spec
+     * (guessed from the reference model's name when empty); decoders ignore it.
+     */
     public static Outcome run(Recipe template, Map<String, Checkpoint> inputs, int anchors, double[][] initial, List<ProxyTask> tasks,
-                              LossSettings loss, CoefficientLearner.Settings settings, MergeRun.Options options,
+                              Optional<String> profile, LossSettings loss, CoefficientLearner.Settings settings, MergeRun.Options options,
                               CoefficientLearner.Listener listener) {
         Checkpoint reference = inputs.get(template.referenceModel());
-        if (Scorers.family(reference) != Scorers.Family.DECODER) {
-            throw new IllegalArgumentException(reference.label() + " is a sentence encoder; learning coefficients is built for causal decoders "
-                    + "(skill sets, cross-entropy) so far: the retrieval and pair losses are not written yet");
-        }
-        LlamaConfig config = LlamaConfig.from(reference.config().orElseThrow(() -> new CheckpointException(reference.label() + ": no config.json beside the weights")));
-        if (reference.has("model.layers.0.self_attn.q_proj.bias") && !config.attentionBias()) {
-            throw new CheckpointException(reference.label() + ": q_proj has a bias that config.json does not declare (attention_bias)");
-        }
-        boolean outputBias = reference.has("model.layers.0.self_attn.o_proj.bias");
-        List<DecoderLoss.Task> parts = split(tasks, loss.stoppingFraction(), settings.seed());
+        var hf = reference.config().orElseThrow(() -> new CheckpointException(reference.label() + ": no config.json beside the weights"));
         try (NDManager manager = DecoderEngine.newManager();
              MergedWeights weights = LearnableMerge.build(template, inputs, anchors, initial, options, manager)) {
-            DecoderLoss l = new DecoderLoss(config, outputBias, Map.of(), parts, loss.batch(), loss.entropy(), loss.supervised(), manager);
+            if (Scorers.family(reference) == Scorers.Family.ENCODER) {
+                if (loss.entropy() > 0 || !loss.supervised()) throw new IllegalArgumentException("the entropy loss is built for decoders; encoders learn from retrieval and pair labels");
+                EncoderProfile p = profile.map(EncoderProfile::parse).or(() -> EncoderProfile.forModel(template.referenceModel()))
+                        .orElseThrow(() -> new IllegalArgumentException("no pooling profile known for '" + template.referenceModel() + "': give 'profile'"));
+                String prefix = reference.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+                try (TextTokenizer tok = TextTokenizer.open(Scorers.tokenizer(reference), TextTokenizer.Options.encoder(Math.min(p.maxLength(), MAX_TOKENS)))) {
+                    EncoderLoss l = new EncoderLoss(BertConfig.from(hf), prefix, p, tok, encoderTasks(tasks, loss.stoppingFraction(), settings.seed()),
+                            Math.max(2, loss.batch()), manager);
+                    CoefficientLearner.Result r = CoefficientLearner.learn(weights, l, settings, listener);
+                    return new Outcome(weights.values(), r, l.describe(), weights.frozenBytes(), weights.names().size());
+                }
+            }
+            LlamaConfig config = LlamaConfig.from(hf);
+            if (reference.has("model.layers.0.self_attn.q_proj.bias") && !config.attentionBias()) {
+                throw new CheckpointException(reference.label() + ": q_proj has a bias that config.json does not declare (attention_bias)");
+            }
+            boolean outputBias = reference.has("model.layers.0.self_attn.o_proj.bias");
+            DecoderLoss l = new DecoderLoss(config, outputBias, Map.of(), split(tasks, loss.stoppingFraction(), settings.seed()), loss.batch(),
+                    loss.entropy(), loss.supervised(), manager);
             CoefficientLearner.Result r = CoefficientLearner.learn(weights, l, settings, listener);
             return new Outcome(weights.values(), r, l.describe(), weights.frozenBytes(), weights.names().size());
         }
+    }
+
+    /** Tokens kept of each text while learning on encoders: a step's cost grows with the longest text of its batch. */
+    static final int MAX_TOKENS = 128;
+
+    /** Retrieval and pair sets' search items, shuffled by {@code seed} and cut as {@link #split} cuts skill sets. */
+    static List<EncoderLoss.Task> encoderTasks(List<ProxyTask> tasks, double fraction, long seed) {
+        List<EncoderLoss.Task> out = new ArrayList<>();
+        for (ProxyTask t : tasks) {
+            List<EncoderLoss.Item> all = new ArrayList<>();
+            EncoderLoss.Kind kind;
+            switch (t) {
+                case ProxyTask.Retrieval r -> {
+                    kind = EncoderLoss.Kind.RETRIEVAL;
+                    for (RetrievalItem i : r.items(Split.SEARCH)) all.add(new EncoderLoss.Item(i.query(), i.passage(), Double.NaN));
+                }
+                case ProxyTask.Pairs p -> {
+                    kind = EncoderLoss.Kind.PAIRS;
+                    double max = p.items(Split.SEARCH).stream().mapToDouble(PairItem::score).max().orElse(1);
+                    if (!(max > 0)) throw new IllegalArgumentException("proxy set " + t.name() + ": gold scores must have a positive maximum to scale to [0, 1]");
+                    for (PairItem i : p.items(Split.SEARCH)) all.add(new EncoderLoss.Item(i.a(), i.b(), i.score() / max));
+                }
+                default -> throw new IllegalArgumentException("proxy set " + t.name() + " is a " + t.kind() + " set; encoder coefficients are learned on retrieval and pair sets");
+            }
+            Collections.shuffle(all, new Random(seed ^ t.name().hashCode()));
+            int stop = Math.max(2, (int) Math.round(fraction * all.size()));
+            if (all.size() - stop < 2) throw new IllegalArgumentException("proxy set " + t.name() + ": " + all.size() + " search items; too few to keep " + stop + " for early stopping");
+            out.add(new EncoderLoss.Task(t.name(), kind, all.subList(0, all.size() - stop), all.subList(all.size() - stop, all.size())));
+        }
+        return out;
     }
 
     /**
