@@ -114,8 +114,9 @@ final class LearnCommand implements Callable<Integer> {
             CoefficientLearner.Result r = outcome.result();
             double learnSeconds = r.seconds();
             Recipe learned = LearnableMerge.recipe(template, outcome.values());
-            System.out.printf(Locale.ROOT, "learned in %.1f s: %d steps (%s), best early-stopping loss %.4f at step %d (start %.4f); %d tensors, %d MiB of frozen task vectors%n",
-                    learnSeconds, r.steps().size(), ending(r.ending()), r.bestCheck().loss(), r.bestCheck().step(), r.checks().get(0).loss(),
+            double perStep = r.steps().stream().mapToDouble(CoefficientLearner.Step::seconds).average().orElse(Double.NaN);
+            System.out.printf(Locale.ROOT, "learned in %.1f s: %d steps of %.2f s (%s), best early-stopping loss %.4f at step %d (start %.4f); %d tensors, %d MiB of frozen arrays%n",
+                    learnSeconds, r.steps().size(), perStep, ending(r.ending()), r.bestCheck().loss(), r.bestCheck().step(), r.checks().get(0).loss(),
                     outcome.tensors(), outcome.frozenBytes() >> 20);
             System.out.println("loss: " + outcome.loss());
 
@@ -142,8 +143,7 @@ final class LearnCommand implements Callable<Integer> {
                     .withSeed(spec.seed());
             if (template.baseModel().isPresent()) info = info.withInput("base_model", template.baseModel().get());
             try (RunWriter w = RunWriter.create(dir, info)) {
-                Files.writeString(dir.resolve(SPEC_FILE), "# the learn file as given (" + specFile + "); paths resolve against " + spec.folder() + "\n"
-                        + Files.readString(specFile));
+                w.text(SPEC_FILE, "# the learn file as given (" + specFile + "); paths resolve against " + spec.folder() + "\n" + Files.readString(specFile));
                 for (var e : candidates.entrySet()) {
                     Recipe recipe = e.getValue() instanceof Candidate.Merge m ? m.recipe() : null;
                     // the learned recipe's cost includes learning it, so the leaderboard compares like with like

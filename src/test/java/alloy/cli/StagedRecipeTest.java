@@ -79,13 +79,25 @@ class StagedRecipeTest {
             }
             assertTrue(differs > 0, "the staged merge changed nothing");
         }
+        // scored in memory (alloy eval, the path every search's candidates take), the staged recipe scores exactly
+        // what its merged output scores
+        Path board = dir.resolve("eval-run");
+        CommandsTest.Out e = alloy("eval", staged.toString(), dir.resolve("staged-out").toString(), "--tasks", "skill-sort,skill-map",
+                "--split", "heldout", "--random-seed", "5", "--out", board.toString());
+        assertEquals(0, e.code(), e.err());
+        var rows = alloy.results.RunReader.read(board).candidates();
+        var byCandidate = new java.util.TreeMap<String, List<Double>>();
+        for (var row : rows) byCandidate.computeIfAbsent(row.candidate(), k -> new java.util.ArrayList<>()).add(row.value());
+        assertEquals(2, byCandidate.size(), byCandidate.toString());
+        var values = List.copyOf(byCandidate.values());
+        assertEquals(values.get(0), values.get(1), "staged in memory vs merged on disk: " + byCandidate);
         // the output's mergekit_config.yml is the staged recipe, and reads back with its stage
         Recipe written = RecipeYaml.read(dir.resolve("staged-out").resolve("mergekit_config.yml"));
         assertEquals(List.of("add-sort"), written.stageNames());
         assertEquals(RecipeYaml.write(RecipeYaml.read(staged)), RecipeYaml.write(written));
         // only the final model was written: no intermediate folder beside it
         try (var files = Files.list(dir)) {
-            assertEquals(List.of("add-sort", "by-stages", "one.yaml", "staged-out", "staged.yaml", "two.yaml"),
+            assertEquals(List.of("add-sort", "by-stages", "eval-run", "one.yaml", "staged-out", "staged.yaml", "two.yaml"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
