@@ -52,6 +52,7 @@ final class Runs {
     /** A short summary of a recipe's values: {@code expert-add: weight=[0.91, 0.4] density=0.7; ...; lambda=1}. */
     static String params(Recipe r) {
         List<String> parts = new ArrayList<>();
+        for (Recipe.Stage st : r.stages()) parts.add(st.name() + " = {" + params(st.recipe()) + "}");
         for (Recipe.InputModel m : r.models()) {
             if (m.parameters().isEmpty()) continue;
             parts.add(Report.shorten(m.model()) + ": " + values(m.parameters()));

@@ -382,7 +382,11 @@ public final class Evolution {
         List<Coefficient> out = new ArrayList<>();
         for (MergeCodec.Tuned t : codec.tuned()) {
             List<Map.Entry<String, ParameterSetting>> owners = new ArrayList<>();
-            if (t.perModel()) for (Recipe.InputModel m : r.models()) owners.add(Map.entry(m.model(), m.parameters().get(t.name())));
+            // a chain's models sit in its stage and its last document; the stage's own entry (weight 1) is not a coefficient
+            List<Recipe.InputModel> models = new ArrayList<>();
+            for (Recipe.Stage st : r.stages()) models.addAll(st.recipe().models());
+            for (Recipe.InputModel m : r.models()) if (!r.stageNames().contains(m.model())) models.add(m);
+            if (t.perModel()) for (Recipe.InputModel m : models) owners.add(Map.entry(m.model(), m.parameters().get(t.name())));
             else owners.add(Map.entry("(global)", r.parameters().get(t.name())));
             for (var o : owners) {
                 ParameterSetting s = o.getValue();
