@@ -24,8 +24,10 @@ import alloy.tensor.Kernels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,6 +65,9 @@ final class EvolveCommand implements Callable<Integer> {
     @Option(names = "--save-model", paramLabel = "DIR", description = "also write the winning checkpoint to DIR")
     Path saveModel;
 
+    @Option(names = "--chain-orders", description = "three models: search each order of a pairwise chain (0+1 then 2, 0+2 then 1, 1+2 then 0) on a third of the budget, and compare the winners")
+    boolean chainOrders;
+
     @Option(names = "--profile", description = "encoder pooling profile (bge, e5, minilm, ...); overrides the file")
     String profile;
 
@@ -73,6 +78,54 @@ final class EvolveCommand implements Callable<Integer> {
         if (resume != null && !Files.isRegularFile(specPath)) throw new IllegalArgumentException(dir + ": no " + SPEC_FILE + " (not an evolve run folder)");
         SearchSpec spec = resume == null ? override(SearchSpec.read(specPath)) : SearchSpec.read(specPath);
         if (saveModel != null) Outputs.one(null, saveModel, false);
+        if (chainOrders) return compareChainOrders(spec, dir);
+        Evolution.Result result = search(spec, dir, specPath);
+        return result.stopped() ? 130 : 0;
+    }
+
+    /**
+     * {@code --chain-orders}: the same search once per order of a pairwise chain over the three models (0+1 then
+     * 2, 0+2 then 1, 1+2 then 0), each with a third of the budget, each an ordinary evolve run in its own folder
+     * under {@code dir}; then the three winners side by side on the held-out split, the best (by mean held-out
+     * primary score) tested against the other two on the same items.
+     */
+    private int compareChainOrders(SearchSpec spec, Path dir) throws IOException {
+        if (resume != null) throw new IllegalArgumentException("--chain-orders starts three searches; resume one of them with --resume DIR/<order>");
+        if (!spec.chain().isEmpty()) throw new IllegalArgumentException("--chain-orders compares every order; the search already fixes 'chain: " + spec.chain() + "'");
+        if (spec.models().size() != 3) throw new IllegalArgumentException("--chain-orders needs exactly three models, found " + spec.models().size());
+        if (spec.budget().isEmpty() && spec.duration().isEmpty()) throw new IllegalArgumentException("--chain-orders splits a budget three ways: give 'budget' or --budget");
+        var third = spec.budget().isPresent() ? java.util.OptionalLong.of(Math.max(1, spec.budget().getAsLong() / 3)) : java.util.OptionalLong.empty();
+        var thirdTime = spec.duration().map(d -> d.dividedBy(3));
+        Map<String, Evolution.Result> byOrder = new LinkedHashMap<>();
+        for (List<Integer> order : SearchSpec.chainOrders()) {
+            String name = "order-" + order.get(0) + "+" + order.get(1) + "-then-" + order.get(2);
+            System.out.printf(Locale.ROOT, "%n== chain %s: (%s + %s) then %s%n", name, Report.shorten(spec.models().get(order.get(0))),
+                    Report.shorten(spec.models().get(order.get(1))), Report.shorten(spec.models().get(order.get(2))));
+            Evolution.Result r = search(spec.withChain(order, third, thirdTime), dir.resolve(name), null);
+            if (r.stopped()) return 130;
+            byOrder.put(name, r);
+        }
+        String best = null;
+        double bestMean = Double.NEGATIVE_INFINITY;
+        for (var e : byOrder.entrySet()) {
+            double mean = e.getValue().heldout().get("winner").stream().mapToDouble(t -> t.primary().value()).average().orElse(Double.NaN);
+            if (mean > bestMean) { bestMean = mean; best = e.getKey(); }
+        }
+        System.out.println();
+        System.out.println("chain orders, each order's winner on the held-out split (95% intervals):");
+        for (var e : byOrder.entrySet()) System.out.printf(Locale.ROOT, "  %-28s%s%n", e.getKey(), scores(e.getValue().heldout().get("winner")));
+        Map<String, List<TaskResult>> others = new LinkedHashMap<>();
+        for (var e : byOrder.entrySet()) if (!e.getKey().equals(best)) others.put(e.getKey(), e.getValue().heldout().get("winner"));
+        List<Evolution.Comparison> cmp = Evolution.compare(byOrder.get(best).heldout().get("winner"), others, Bootstrap.defaults());
+        System.out.println(best + " (best mean held-out score) vs the other orders (paired on the same items):");
+        for (Evolution.Comparison c : cmp) System.out.printf(Locale.ROOT, "  vs %-28s %-22s %s%n", c.against(), c.task(), c.test().verdict("it", best));
+        Files.writeString(dir.resolve("chain-orders.csv"), Report.comparisonsCsv(cmp));
+        System.out.println("wrote " + dir.resolve("chain-orders.csv") + " and one evolve run folder per order");
+        return 0;
+    }
+
+    /** One search into {@code dir} (a fresh run, or the resumed one), reported and written there. */
+    private Evolution.Result search(SearchSpec spec, Path dir, Path specPath) throws IOException {
         List<ProxyTask> sets = Tasks.resolve(String.join(",", spec.tasks().keySet()));
         MergeMethod method = MergeMethods.get(spec.mergeMethod());
         int layers;
@@ -149,14 +202,14 @@ final class EvolveCommand implements Callable<Integer> {
         Report.write(dir, info, spec, codec, layers, result, journalEntries);
         Report.print(result, spec, dir);
         Report.agreement(result);
-        if (saveModel != null && !result.stopped()) {
+        if (saveModel != null && !result.stopped() && spec.chain().isEmpty()) {
             try (MergeRun run = MergeRun.prepare(result.winner().recipe() != null ? result.winner().recipe()
                     : RecipeYaml.parse("merge_method: linear\nmodels:\n  - model: " + result.winner().label() + "\n    parameters: {weight: 1}\n", "winner", spec.folder()))) {
-                Path done = run.toDisk(new OutputTarget(saveModel, false, List.of(specPath)), 5L << 30, opt, s -> {});
+                Path done = run.toDisk(new OutputTarget(saveModel, false, specPath == null ? List.of() : List.of(specPath)), 5L << 30, opt, s -> {});
                 System.out.println("wrote the winning checkpoint to " + done);
             }
         }
-        return result.stopped() ? 130 : 0;
+        return result;
     }
 
     private SearchSpec override(SearchSpec s) {
@@ -169,7 +222,7 @@ final class EvolveCommand implements Callable<Integer> {
         }
         return new SearchSpec(s.mergeMethod(), s.baseModel(), s.models(), s.tuned(), s.fixed(), s.granularity(), s.filters(), s.tasks(),
                 profile != null ? Optional.of(profile) : s.profile(), s.population(), s.generations(), budgetEvals, budgetTime,
-                seed != null ? seed : s.seed(), s.elites(), s.dtype(), s.pareto(), s.folder());
+                seed != null ? seed : s.seed(), s.elites(), s.dtype(), s.pareto(), s.folder(), s.chain());
     }
 
     static String stem(Path p) { return p.getFileName().toString().replaceAll("\\.ya?ml$", ""); }

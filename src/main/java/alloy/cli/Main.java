@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "alloy", mixinStandardHelpOptions = true, version = "alloy 0.1.0",
         description = "Merge fine-tuned models in weight space, score the merges, and search merge ratios.",
         subcommands = {MergeCommand.class, InspectCommand.class, SoupCommand.class, LoraCommand.class, EvalCommand.class, SweepCommand.class,
-                EvolveCommand.class, LeaderboardCommand.class, MethodsCommand.class, ProxyCheckCommand.class, CommandLine.HelpCommand.class})
+                EvolveCommand.class, LearnCommand.class, LeaderboardCommand.class, MethodsCommand.class, ProxyCheckCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -12,6 +12,8 @@ import alloy.tensor.Kernels;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.LinkedHashMap;
 import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -74,6 +76,9 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--cuda", description = "accepted for mergekit compatibility: merges run on the CPU's vector units, at disk speed")
     boolean cuda;
 
+    @Option(names = "--save-stages", paramLabel = "DIR", description = "a staged (multi-document) recipe: also write each named stage's result to DIR/<name>; otherwise stages stay in memory")
+    Path saveStages;
+
     @Option(names = "--reference-kernels", description = "use the plain scalar kernels (for checking the fast path)")
     boolean reference;
 
@@ -87,7 +92,7 @@ final class MergeCommand implements Callable<Integer> {
         long shardBytes = Sizes.parse(shardSize);
         MergeRun.Options opt = new MergeRun.Options(seed, threads == null ? MergeRun.Options.defaults().threads() : threads,
                 reference ? Kernels.reference() : Kernels.fast());
-        try (MergeRun run = prepare(recipe)) {
+        try (MergeRun run = prepare(recipe, opt)) {
             Plan plan = run.plan();
             long merged = plan.steps().stream().filter(s -> s.kind() == Plan.Kind.MERGE).count();
             System.err.printf(Locale.ROOT, "%s: %s of %d model(s) -> %d tensors (%s, %s)%n", recipeFile, plan.method().name(),
@@ -105,6 +110,21 @@ final class MergeCommand implements Callable<Integer> {
                             s.kind() == Plan.Kind.MERGE ? params(s.global(), flags) + "; " + s.perModel().stream().map(p -> params(p, flags)).toList() : "");
                 }
                 return 0;
+            }
+            if (!recipe.stages().isEmpty()) {
+                System.err.printf(Locale.ROOT, "%d stage(s) merged in memory first: %s%n", recipe.stages().size(), String.join(", ", recipe.stageNames()));
+            }
+            if (saveStages != null) {
+                if (recipe.stages().isEmpty()) throw new IllegalArgumentException("--save-stages: " + recipeFile + " has one document, no stages");
+                for (Recipe.Stage st : recipe.stages()) {
+                    // the stage again, over the same open models and earlier results: written as any merge is (atomic, model card)
+                    Map<String, alloy.io.Checkpoint> own = new LinkedHashMap<>();
+                    for (String ref : st.recipe().referencedModels()) own.put(ref, run.inputs().get(ref));
+                    try (MergeRun stage = MergeRun.prepare(st.recipe(), own, opt)) {
+                        Path written = stage.toDisk(new OutputTarget(saveStages.resolve(st.name()), overwrite, List.of(recipeFile)), shardBytes, opt, s -> {});
+                        System.err.println("wrote stage '" + st.name() + "' to " + written);
+                    }
+                }
             }
             Path done;
             try (Progress p = new Progress("merge", plan)) {
@@ -137,9 +157,9 @@ final class MergeCommand implements Callable<Integer> {
         };
     }
 
-    private MergeRun prepare(Recipe recipe) {
+    private MergeRun prepare(Recipe recipe, MergeRun.Options opt) {
         try {
-            return MergeRun.prepare(recipe);
+            return MergeRun.prepare(recipe, opt);
         } catch (RecipeException e) {
             throw new RecipeException(recipeFile + ": " + e.getMessage(), e);
         }

@@ -61,13 +61,7 @@ final class Report {
                 }
             }
             if (!r.stopped()) {
-                StringBuilder cmp = new StringBuilder("against,task,metric,mean_diff,lower,upper,bootstrap_p,wins,losses,ties,sign_p,verdict\n");
-                for (Evolution.Comparison c : r.comparisons()) {
-                    var t = c.test();
-                    cmp.append(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.6f,%.6f,%.4f,%d,%d,%d,%.4f,%s%n", csv(c.against()), c.task(), t.metric(), t.meanDiff(),
-                            t.lower(), t.upper(), t.bootstrapP(), t.wins(), t.losses(), t.ties(), t.signTestP(), t.significant() ? "real" : "within noise"));
-                }
-                w.text("comparisons.csv", cmp.toString());
+                w.text("comparisons.csv", comparisonsCsv(r.comparisons()));
                 w.finish();
             }
         }
@@ -99,16 +93,32 @@ final class Report {
                     r.scored(), r.winner().label(), r.winner().objective(), dir);
             return;
         }
-        System.out.println("held-out split (never used to choose), 95% bootstrap intervals:");
-        for (Map.Entry<String, List<TaskResult>> e : r.heldout().entrySet()) {
-            System.out.printf(Locale.ROOT, "  %-32s%s%n", shorten(e.getKey()), EvolveCommand.scores(e.getValue()));
-        }
-        System.out.println("winner vs each parent and the uniform merge (held-out, paired on the same items; the paired bootstrap decides, the sign test is shown beside it):");
-        for (Evolution.Comparison c : r.comparisons()) {
-            System.out.printf(Locale.ROOT, "  vs %-28s %-22s %s%n", shorten(c.against()), c.task(), c.test().verdict("it", "winner"));
-        }
+        printHeldout(r.heldout(), r.comparisons(), "winner", "the uniform merge");
         System.out.printf(Locale.ROOT, "%d candidates scored; wrote %s (run.json, candidates.csv, winner.yaml, journal.jsonl, generations.csv, coefficients.csv, comparisons.csv)%n",
                 r.scored(), dir);
+    }
+
+    /** comparisons.csv: one line per paired test of the chosen recipe against a reference on one task. */
+    static String comparisonsCsv(List<Evolution.Comparison> comparisons) {
+        StringBuilder cmp = new StringBuilder("against,task,metric,mean_diff,lower,upper,bootstrap_p,wins,losses,ties,sign_p,verdict\n");
+        for (Evolution.Comparison c : comparisons) {
+            var t = c.test();
+            cmp.append(String.format(Locale.ROOT, "%s,%s,%s,%.6f,%.6f,%.6f,%.4f,%d,%d,%d,%.4f,%s%n", csv(c.against()), c.task(), t.metric(), t.meanDiff(),
+                    t.lower(), t.upper(), t.bootstrapP(), t.wins(), t.losses(), t.ties(), t.signTestP(), t.significant() ? "real" : "within noise"));
+        }
+        return cmp.toString();
+    }
+
+    /** The held-out scores with intervals, then the paired tests of {@code chosen} against each reference. */
+    static void printHeldout(Map<String, List<TaskResult>> heldout, List<Evolution.Comparison> comparisons, String chosen, String others) {
+        System.out.println("held-out split (never used to choose), 95% bootstrap intervals:");
+        for (Map.Entry<String, List<TaskResult>> e : heldout.entrySet()) {
+            System.out.printf(Locale.ROOT, "  %-32s%s%n", shorten(e.getKey()), EvolveCommand.scores(e.getValue()));
+        }
+        System.out.println(chosen + " vs each parent and " + others + " (held-out, paired on the same items; the paired bootstrap decides, the sign test is shown beside it):");
+        for (Evolution.Comparison c : comparisons) {
+            System.out.printf(Locale.ROOT, "  vs %-28s %-22s %s%n", shorten(c.against()), c.task(), c.test().verdict("it", chosen));
+        }
     }
 
     /**

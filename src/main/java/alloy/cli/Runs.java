@@ -61,6 +61,7 @@ final class Runs {
             // a recipe that got this far has a known method; numbers as written otherwise
         }
         List<String> parts = new ArrayList<>();
+        for (Recipe.Stage st : r.stages()) parts.add(st.name() + " = {" + params(st.recipe()) + "}");
         for (Recipe.InputModel m : r.models()) {
             if (m.parameters().isEmpty()) continue;
             parts.add(Report.shorten(m.model()) + ": " + values(m.parameters(), flags));

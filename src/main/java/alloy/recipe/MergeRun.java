@@ -45,19 +45,26 @@ public final class MergeRun implements AutoCloseable {
         }
     }
 
+    /** The document merged last (the whole recipe unless staged). */
     private final Recipe recipe;
+    /** The recipe as given, stages included: what mergekit_config.yml and the model card reproduce. */
+    private final Recipe full;
     private final Map<String, Checkpoint> inputs;
     private final Plan plan;
     private final boolean ownsInputs;
+    /** Results of the stages, in memory, owned by this run whoever owns the inputs. */
+    private final List<MemoryCheckpoint> intermediates;
 
-    private MergeRun(Recipe recipe, Map<String, Checkpoint> inputs, Plan plan, boolean ownsInputs) {
-        this.recipe = recipe;
+    private MergeRun(Recipe full, Map<String, Checkpoint> inputs, Plan plan, boolean ownsInputs, List<MemoryCheckpoint> intermediates) {
+        this.recipe = full.document();
+        this.full = full;
         this.inputs = inputs;
         this.plan = plan;
         this.ownsInputs = ownsInputs;
+        this.intermediates = List.copyOf(intermediates);
     }
 
-    /** Opens every model {@code recipe} references, keyed as written (the caller closes them). */
+    /** Opens every model {@code recipe} references, keyed as written (the caller closes them); a staged recipe's stage names are not opened. */
     public static Map<String, Checkpoint> open(Recipe recipe) {
         Map<String, Checkpoint> opened = new LinkedHashMap<>();
         try {
@@ -71,23 +78,72 @@ public final class MergeRun implements AutoCloseable {
 
     /**
      * Plans {@code recipe} over inputs that are already open and stay open after this run closes: sweeps and
-     * searches merge many candidates from the same models without reopening them.
+     * searches merge many candidates from the same models without reopening them. A staged recipe's stages are
+     * merged here, in memory, with {@link Options#defaults()}.
      */
     public static MergeRun prepare(Recipe recipe, Map<String, Checkpoint> shared) {
-        return new MergeRun(recipe, shared, Planner.plan(recipe, method(recipe), shared), false);
+        return prepare(recipe, shared, Options.defaults());
+    }
+
+    /** As above; a staged recipe's stages are merged with {@code options} (seed, kernels, threads). */
+    public static MergeRun prepare(Recipe recipe, Map<String, Checkpoint> shared, Options options) {
+        return build(recipe, shared, false, options);
     }
 
     /** Opens the inputs and plans; on any error everything opened so far is closed again. */
     public static MergeRun prepare(Recipe recipe) {
-        MergeMethod method = method(recipe);
+        return prepare(recipe, Options.defaults());
+    }
+
+    /** As above, with a staged recipe's stages merged with {@code options}. */
+    public static MergeRun prepare(Recipe recipe, Options options) {
+        method(recipe.document());
         Map<String, Checkpoint> opened = open(recipe);
         try {
-            return new MergeRun(recipe, opened, Planner.plan(recipe, method, opened), true);
+            return build(recipe, opened, true, options);
         } catch (RuntimeException e) {
             opened.values().forEach(Checkpoint::close);
             throw e;
         }
     }
+
+    /**
+     * Merges every stage into memory, in order (each seeing the models and the earlier stages' results by
+     * name), then plans the last document over them. Intermediates are never written to disk here.
+     */
+    private static MergeRun build(Recipe recipe, Map<String, Checkpoint> inputs, boolean owns, Options options) {
+        if (recipe.stages().isEmpty()) return new MergeRun(recipe, inputs, Planner.plan(recipe, method(recipe), inputs), owns, List.of());
+        Map<String, Checkpoint> all = new LinkedHashMap<>(inputs);
+        List<MemoryCheckpoint> done = new ArrayList<>();
+        try {
+            for (Recipe.Stage stage : recipe.stages()) {
+                if (inputs.containsKey(stage.name())) {
+                    throw new RecipeException("stage '" + stage.name() + "': the name is also a model path; name the stage differently");
+                }
+                Map<String, Checkpoint> own = new LinkedHashMap<>();
+                for (String ref : stage.recipe().referencedModels()) {
+                    Checkpoint c = all.get(ref);
+                    if (c == null) throw new RecipeException("stage '" + stage.name() + "': model '" + ref + "' is neither open nor an earlier stage");
+                    own.put(ref, c);
+                }
+                try (MergeRun run = new MergeRun(stage.recipe(), own, Planner.plan(stage.recipe(), method(stage.recipe()), own), false, List.of())) {
+                    MemoryCheckpoint m = run.toMemory(stage.name(), options, Executor.Listener.NONE);
+                    done.add(m);
+                    all.put(stage.name(), m);
+                } catch (RecipeException e) {
+                    throw new RecipeException("stage '" + stage.name() + "': " + e.getMessage(), e);
+                }
+            }
+            Recipe last = recipe.document();
+            return new MergeRun(recipe, all, Planner.plan(last, method(last), all), owns, done);
+        } catch (RuntimeException e) {
+            done.forEach(MemoryCheckpoint::close);
+            throw e;
+        }
+    }
+
+    /** The stages' results in memory, in order (empty unless staged), e.g. to write them when asked. */
+    public List<MemoryCheckpoint> intermediates() { return intermediates; }
 
     private static MergeMethod method(Recipe recipe) {
         checkTokenizerSource(recipe);
@@ -119,7 +175,8 @@ public final class MergeRun implements AutoCloseable {
 
     public Plan plan() { return plan; }
 
-    public Recipe recipe() { return recipe; }
+    /** The recipe as given (stages included). */
+    public Recipe recipe() { return full; }
 
     public Map<String, Checkpoint> inputs() { return inputs; }
 
@@ -186,7 +243,7 @@ public final class MergeRun implements AutoCloseable {
     /** The local paths this merge reads (each model as resolved, the tokenizer source), which an output may not touch. */
     public List<Path> inputPaths() {
         List<Path> paths = new ArrayList<>();
-        for (String ref : recipe.referencedModels()) {
+        for (String ref : full.referencedModels()) {
             Checkpoint c = inputs.get(ref);
             if (c instanceof MemoryCheckpoint) continue;
             paths.add(Checkpoints.resolve(ref, recipe.folder()));
@@ -244,14 +301,14 @@ public final class MergeRun implements AutoCloseable {
         b.append("---\n\n# Merged model\n\n");
         b.append("Merged with Alloy using **").append(plan.method().name()).append("** (mergekit's method and semantics)");
         b.append(recipe.baseModel().map(m -> ", over the base model `" + m + "`").orElse("")).append(".\n\n## Inputs\n\n");
-        for (String m : recipe.referencedModels()) {
+        for (String m : full.referencedModels()) {
             if (recipe.baseModel().filter(m::equals).isPresent()) continue;
             b.append("- `").append(m).append("`\n");
         }
         b.append(String.format(java.util.Locale.ROOT, "%n%d tensors, %d layers, %s.%n", plan.steps().size(), plan.outLayers(), plan.outDtype().torchName()));
         if (!origin.isBlank()) b.append("\n## How it was chosen\n\n").append(origin.strip()).append('\n');
         b.append("\n## Recipe\n\nRun it again with `alloy merge mergekit_config.yml OUT` (or mergekit):\n\n```yaml\n")
-                .append(RecipeYaml.write(recipe)).append("```\n");
+                .append(RecipeYaml.write(full)).append("```\n");
         return b.toString();
     }
 
@@ -275,10 +332,16 @@ public final class MergeRun implements AutoCloseable {
                 if (Files.isRegularFile(p)) w.copyFile(p);
             }
         });
-        w.writeFile("mergekit_config.yml", RecipeYaml.write(recipe).getBytes(StandardCharsets.UTF_8));
+        w.writeFile("mergekit_config.yml", RecipeYaml.write(full).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override public void close() {
-        if (ownsInputs) inputs.values().forEach(Checkpoint::close);
+        try {
+            intermediates.forEach(MemoryCheckpoint::close);
+        } finally {
+            if (ownsInputs) {
+                for (Checkpoint c : inputs.values()) if (!intermediates.contains(c)) c.close();
+            }
+        }
     }
 }

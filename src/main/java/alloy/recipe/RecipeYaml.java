@@ -46,8 +46,43 @@ public final class RecipeYaml {
         return parse(text, file.toString(), file.toAbsolutePath().getParent());
     }
 
+    /**
+     * One recipe, or a staged one: several documents (separated by {@code ---}), every one but the last with a
+     * {@code name} that later documents may use as a model. The last document's name, if any, is ignored.
+     */
     public static Recipe parse(String text, String label, Path folder) {
-        JsonNode root = YamlTree.read(text, label);
+        List<JsonNode> docs = YamlTree.readAll(text, label);
+        if (docs.size() <= 1) return document(docs.isEmpty() ? null : docs.get(0), label, folder);
+        List<Recipe.Stage> stages = new ArrayList<>();
+        Set<String> names = new java.util.HashSet<>();
+        Set<String> later = new java.util.HashSet<>();
+        for (int i = 0; i < docs.size() - 1; i++) {
+            JsonNode n = docs.get(i).isObject() ? docs.get(i).get("name") : null;
+            if (n != null && n.isTextual()) later.add(n.asText());
+        }
+        for (int i = 0; i < docs.size(); i++) {
+            String where = label + " (document " + (i + 1) + " of " + docs.size() + ")";
+            Recipe r = document(docs.get(i), where, folder);
+            JsonNode name = docs.get(i).get("name");
+            if (i < docs.size() - 1) {
+                if (name == null || !name.isTextual() || name.asText().isBlank()) {
+                    throw new RecipeException(where + ": 'name' is missing; every document but the last names its result so that later ones can use it as a model");
+                }
+                if (!names.add(name.asText())) throw new RecipeException(where + ": 'name': '" + name.asText() + "' is already the name of an earlier document");
+            }
+            for (String ref : r.referencedModels()) {
+                if (later.contains(ref) && !names.contains(ref) || (i < docs.size() - 1 && ref.equals(name.asText()))) {
+                    throw new RecipeException(where + ": model '" + ref + "' is the result of a later document (or of this one); a stage may use only earlier results");
+                }
+            }
+            if (i < docs.size() - 1) stages.add(new Recipe.Stage(name.asText(), r));
+            else return new Recipe(r.mergeMethod(), r.baseModel(), r.models(), r.slices(), r.parameters(), r.dtype(), r.outDtype(),
+                    r.tokenizerSource(), r.folder(), stages);
+        }
+        throw new IllegalStateException("unreachable");
+    }
+
+    private static Recipe document(JsonNode root, String label, Path folder) {
         if (root == null || !root.isObject()) throw new RecipeException(label + ": a recipe is a YAML mapping with merge_method and models or slices");
         Ctx c = new Ctx(label);
         for (var it = root.fieldNames(); it.hasNext(); ) {
@@ -204,10 +239,21 @@ public final class RecipeYaml {
         return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
-    /** The recipe as mergekit YAML (sweeps and searches write their winners this way). */
+    /**
+     * The recipe as mergekit YAML (sweeps and searches write their winners this way); a staged recipe as one
+     * document per stage, each with its name, then the last document.
+     */
     public static String write(Recipe r) {
+        if (r.stages().isEmpty()) return writeDocument(r, null);
+        StringBuilder b = new StringBuilder();
+        for (Recipe.Stage st : r.stages()) b.append(writeDocument(st.recipe(), st.name())).append("---\n");
+        return b.append(writeDocument(r.document(), null)).toString();
+    }
+
+    private static String writeDocument(Recipe r, String name) {
         Set<String> flags = flags(r.mergeMethod());
         Map<String, Object> m = new LinkedHashMap<>();
+        if (name != null) m.put("name", name);
         m.put("merge_method", r.mergeMethod());
         r.baseModel().ifPresent(b -> m.put("base_model", b));
         if (!r.models().isEmpty()) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
 import java.math.BigInteger;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -59,6 +61,32 @@ final class YamlTree {
     }
 
     private YamlTree(String label) { this.label = label; }
+
+    /**
+     * Every document of {@code text}, in order (mergekit's multi-document recipes); empty documents are
+     * left out. Each document is checked as {@link #read} checks one.
+     */
+    static List<JsonNode> readAll(String text, String label) {
+        List<Node> roots = new ArrayList<>();
+        try {
+            for (Node n : new Yaml(new LoaderOptions()).composeAll(new StringReader(text))) if (n != null) roots.add(n);
+        } catch (RuntimeException e) {
+            throw new RecipeException(label + ": not valid YAML: " + oneLine(e), e);
+        }
+        List<JsonNode> out = new ArrayList<>();
+        for (int i = 0; i < roots.size(); i++) {
+            String where = roots.size() == 1 ? label : label + " (document " + (i + 1) + ")";
+            YamlTree t = new YamlTree(where);
+            try {
+                out.add(t.convert(roots.get(i), ""));
+            } catch (RecipeException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new RecipeException(where + ": not valid YAML: " + oneLine(e), e);
+            }
+        }
+        return out;
+    }
 
     /** The single document of {@code text}; null when the text holds none. */
     static JsonNode read(String text, String label) {

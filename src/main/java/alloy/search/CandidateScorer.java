@@ -89,7 +89,7 @@ public final class CandidateScorer implements AutoCloseable {
             }
             case Candidate.Merge m -> {
                 Recipe r = m.recipe();
-                try (MergeRun run = MergeRun.prepare(r, inputsOf(r));
+                try (MergeRun run = MergeRun.prepare(r, inputsOf(r), options);
                      MemoryCheckpoint built = run.toMemory(m.label(), options, s -> {})) {
                     yield use.apply(built, scorerFor(built, r.referenceModel()));
                 }

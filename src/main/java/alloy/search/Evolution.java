@@ -180,18 +180,28 @@ public final class Evolution {
         Map<String, List<TaskResult>> heldout = new LinkedHashMap<>();
         heldout.put("winner", results("heldout", 0, winner.candidate(), key(winner), Split.HELDOUT));
         for (Scored b : baselines) heldout.put(b.label(), results("heldout", 0, b.candidate(), key(b), Split.HELDOUT));
+        Map<String, List<TaskResult>> references = new LinkedHashMap<>(heldout);
+        references.remove("winner");
+        List<Comparison> comparisons = compare(heldout.get("winner"), references, bootstrap);
+        return new Result(winner, elites, baselines, generations, heldout, comparisons, objective, evaluated.size(), false, selection, front);
+    }
+
+    /**
+     * Paired tests of {@code winner} against each of {@code references} (label to results on the same split and
+     * items), task by task; sets scored by a whole-set statistic have no per-item values and are left out (their
+     * intervals are compared instead). Shared by evolve and learn, so both report the same tests.
+     */
+    public static List<Comparison> compare(List<TaskResult> winner, Map<String, List<TaskResult>> references, Bootstrap bootstrap) {
         List<Comparison> comparisons = new ArrayList<>();
-        List<TaskResult> w = heldout.get("winner");
-        for (Scored b : baselines) {
-            List<TaskResult> ref = heldout.get(b.label());
-            for (int t = 0; t < w.size(); t++) {
-                var a = ref.get(t).primary();
-                var c = w.get(t).primary();
+        for (var ref : references.entrySet()) {
+            for (int t = 0; t < winner.size(); t++) {
+                var a = ref.getValue().get(t).primary();
+                var c = winner.get(t).primary();
                 if (!a.hasItems() || !c.hasItems()) continue;   // whole-set statistics: compare the intervals
-                comparisons.add(new Comparison(b.label(), w.get(t).task(), PairedTest.compare(c.metric(), a.items(), c.items(), bootstrap)));
+                comparisons.add(new Comparison(ref.getKey(), winner.get(t).task(), PairedTest.compare(c.metric(), a.items(), c.items(), bootstrap)));
             }
         }
-        return new Result(winner, elites, baselines, generations, heldout, comparisons, objective, evaluated.size(), false, selection, front);
+        return comparisons;
     }
 
     private double[] infeasible() {
@@ -388,7 +398,11 @@ public final class Evolution {
         List<Coefficient> out = new ArrayList<>();
         for (MergeCodec.Tuned t : codec.tuned()) {
             List<Map.Entry<String, ParameterSetting>> owners = new ArrayList<>();
-            if (t.perModel()) for (Recipe.InputModel m : r.models()) owners.add(Map.entry(m.model(), m.parameters().get(t.name())));
+            // a chain's models sit in its stage and its last document; the stage's own entry (weight 1) is not a coefficient
+            List<Recipe.InputModel> models = new ArrayList<>();
+            for (Recipe.Stage st : r.stages()) models.addAll(st.recipe().models());
+            for (Recipe.InputModel m : r.models()) if (!r.stageNames().contains(m.model())) models.add(m);
+            if (t.perModel()) for (Recipe.InputModel m : models) owners.add(Map.entry(m.model(), m.parameters().get(t.name())));
             else owners.add(Map.entry("(global)", r.parameters().get(t.name())));
             for (var o : owners) {
                 ParameterSetting s = o.getValue();

@@ -33,6 +33,7 @@ public final class MergeCodec {
     private final int anchors;
     private final int groups;
     private final List<Tuned> tuned;
+    private final boolean hasDensity;
 
     /**
      * @param method the merge method, which says which parameters are per model and which are global
@@ -55,6 +56,7 @@ public final class MergeCodec {
             ts.add(new Tuned(e.getKey(), ts.size(), pm, e.getValue()));
         }
         this.tuned = List.copyOf(ts);
+        this.hasDensity = perModel.contains("density");
     }
 
     public List<Tuned> tuned() { return tuned; }
@@ -108,9 +110,31 @@ public final class MergeCodec {
             models.add(new Recipe.InputModel(spec.models().get(i), p));
         }
         for (Tuned t : tuned) if (!t.perModel()) global.put(t.name(), new ParameterSetting.Scalar(round(values.value(t.name(), -1))));
-        return new Recipe(spec.mergeMethod(), spec.baseModel(), models, List.of(), global,
-                spec.dtype().map(DType::fromRecipe), Optional.empty(), Optional.empty(), spec.folder());
+        return assemble(models, global);
     }
+
+    /**
+     * The recipe of {@code models} (in the search's order) with {@code global}: one merge, or, for a {@code chain}
+     * search, a staged recipe: the chain's first two models merged into a stage, then that stage (weight 1, every
+     * entry kept) merged with the third model, both with the same method and global parameters.
+     */
+    private Recipe assemble(List<Recipe.InputModel> models, Map<String, ParameterSetting> global) {
+        Optional<DType> dtype = spec.dtype().map(DType::fromRecipe);
+        if (spec.chain().isEmpty()) return new Recipe(spec.mergeMethod(), spec.baseModel(), models, List.of(), global, dtype, Optional.empty(), Optional.empty(), spec.folder());
+        List<Integer> c = spec.chain();
+        String name = chainStageName(c);
+        Recipe first = new Recipe(spec.mergeMethod(), spec.baseModel(), List.of(models.get(c.get(0)), models.get(c.get(1))), List.of(), global, dtype,
+                Optional.empty(), Optional.empty(), spec.folder());
+        Map<String, ParameterSetting> pair = new LinkedHashMap<>();
+        pair.put("weight", new ParameterSetting.Scalar(1));
+        // the stage was sparsified already: the second merge keeps all of it
+        if (hasDensity) pair.put("density", new ParameterSetting.Scalar(1));
+        return new Recipe(spec.mergeMethod(), spec.baseModel(), List.of(new Recipe.InputModel(name, pair), models.get(c.get(2))), List.of(), global,
+                dtype, Optional.empty(), Optional.empty(), spec.folder(), List.of(new Recipe.Stage(name, first)));
+    }
+
+    /** The stage's name in a chain's recipe, e.g. {@code chain-0+2} for models 0 and 2 first. */
+    public static String chainStageName(List<Integer> chain) { return "chain-" + chain.get(0) + "+" + chain.get(1); }
 
     public Recipe decode(Genotype<DoubleGene> gt) {
         Map<String, ParameterSetting> global = new LinkedHashMap<>();
@@ -128,8 +152,7 @@ public final class MergeCodec {
         }
         List<Recipe.InputModel> models = new ArrayList<>();
         for (int i = 0; i < spec.models().size(); i++) models.add(new Recipe.InputModel(spec.models().get(i), perModel.get(i)));
-        return new Recipe(spec.mergeMethod(), spec.baseModel(), models, List.of(), global,
-                spec.dtype().map(DType::fromRecipe), Optional.empty(), Optional.empty(), spec.folder());
+        return assemble(models, global);
     }
 
     private ParameterSetting setting(Chromosome<DoubleGene> c, int from) {

@@ -33,13 +33,16 @@ import java.util.regex.Pattern;
  * @param tasks       proxy-set name to weight in the objective
  * @param budget      the most candidates scored (baselines included), when given
  * @param duration    the most wall time the evolution may take, when given
+ * @param chain       {@code chain: [i, j, k]}: merge in two stages, models i and j first, then that result with
+ *                    model k (a staged recipe, see {@link MergeCodec}); empty: one merge of every model
  * @param pareto      {@code objectives: pareto}: NSGA-II over the tasks' normalised scores, reporting the Pareto
  *                    front; otherwise one weighted objective
  */
 public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<String> models, Map<String, Bounds> tuned,
                          Map<String, Double> fixed, Granularity granularity, List<String> filters, Map<String, Double> tasks,
                          Optional<String> profile, int population, int generations, OptionalLong budget,
-                         Optional<Duration> duration, long seed, int elites, Optional<String> dtype, boolean pareto, Path folder) {
+                         Optional<Duration> duration, long seed, int elites, Optional<String> dtype, boolean pareto, Path folder,
+                         List<Integer> chain) {
 
     /** Inclusive bounds of one tuned parameter. */
     public record Bounds(double min, double max) {
@@ -103,10 +106,26 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
         if (generations < 1) throw new IllegalArgumentException("'generations': at least 1, found " + generations);
         if (elites < 1 || elites > population) throw new IllegalArgumentException("'elites': between 1 and the population, found " + elites);
         Objects.requireNonNull(folder, "folder");
+        chain = List.copyOf(chain);
+        if (!chain.isEmpty()) {
+            if (models.size() != 3 || chain.size() != 3 || !new java.util.HashSet<>(chain).equals(Set.of(0, 1, 2))) {
+                throw new IllegalArgumentException("'chain': a permutation of [0, 1, 2] over exactly three models (the first two merge first), found "
+                        + chain + " over " + models.size() + " models");
+            }
+        }
+    }
+
+    /** The three orders of a pairwise chain over three models: 0+1 then 2, 0+2 then 1, 1+2 then 0. */
+    public static List<List<Integer>> chainOrders() { return List.of(List.of(0, 1, 2), List.of(0, 2, 1), List.of(1, 2, 0)); }
+
+    /** The same search as a chain in {@code order}, with {@code budget} candidates or {@code time} (as given). */
+    public SearchSpec withChain(List<Integer> order, OptionalLong newBudget, Optional<Duration> newDuration) {
+        return new SearchSpec(mergeMethod, baseModel, models, tuned, fixed, granularity, filters, tasks, profile, population, generations,
+                newBudget, newDuration, seed, elites, dtype, pareto, folder, order);
     }
 
     private static final Set<String> KEYS = Set.of("merge_method", "base_model", "models", "parameters", "fixed", "granularity",
-            "filters", "tasks", "profile", "population", "generations", "budget", "seed", "elites", "dtype", "objectives");
+            "filters", "tasks", "profile", "population", "generations", "budget", "seed", "elites", "dtype", "objectives", "chain");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -179,7 +198,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
             return new SearchSpec(method, base, models, tuned, fixed, g, filters, tasks,
                     Optional.ofNullable(root.get("profile")).map(JsonNode::asText), population, generations, budget, duration,
                     root.has("seed") ? root.get("seed").asLong() : 42, intOr(root, "elites", Math.max(1, Math.min(4, population / 4)), label),
-                    Optional.ofNullable(root.get("dtype")).map(JsonNode::asText), objectives(root, label), folder);
+                    Optional.ofNullable(root.get("dtype")).map(JsonNode::asText), objectives(root, label), folder, chain(root, label));
         } catch (IllegalArgumentException e) {
             throw new RecipeException(label + ": " + e.getMessage(), e);
         }
@@ -210,6 +229,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
         m.put("elites", elites);
         dtype.ifPresent(d -> m.put("dtype", d));
         if (pareto) m.put("objectives", "pareto");
+        if (!chain.isEmpty()) m.put("chain", chain);
         try {
             return YAML.writeValueAsString(m).replaceFirst("^---\\n", "");
         } catch (IOException e) {
@@ -220,6 +240,18 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
     private String absolute(String ref) {
         Path p = folder.resolve(ref);
         return !Path.of(ref).isAbsolute() && Files.exists(p) ? p.normalize().toString() : ref;
+    }
+
+    private static List<Integer> chain(JsonNode root, String label) {
+        JsonNode c = root.get("chain");
+        if (c == null) return List.of();
+        if (!c.isArray()) throw new RecipeException(label + ": 'chain' is a list of three model indices, e.g. [0, 1, 2] (models 0 and 1 first, then 2)");
+        List<Integer> out = new ArrayList<>();
+        for (JsonNode i : c) {
+            if (!i.isIntegralNumber()) throw new RecipeException(label + ": 'chain' holds model indices (whole numbers), found " + i);
+            out.add(i.asInt());
+        }
+        return out;
     }
 
     private static boolean objectives(JsonNode root, String label) {

@@ -118,9 +118,10 @@ class RecipeYamlTest {
     }
 
     @Test
-    void secondDocumentIsRefused() {
+    void anUnnamedEarlierDocumentIsRefused() {
+        // a second document makes a staged recipe, whose earlier documents must name their results
         String m = refused("merge_method: linear\nmodels: [a]\n---\nmerge_method: slerp\n").getMessage();
-        assertTrue(m.startsWith("r.yaml: not valid YAML: expected a single document") && !m.contains("\n"), m);
+        assertTrue(m.startsWith("r.yaml (document 1 of 2): 'name' is missing") && !m.contains("\n"), m);
     }
 
     @Test

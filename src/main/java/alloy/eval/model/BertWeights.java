@@ -71,4 +71,32 @@ public record BertWeights(NDArray wordEmbeddings, NDArray positionEmbeddings, ND
         }
         return new BertWeights(word, position, type, normW, normB, layers);
     }
+
+    /**
+     * The record from arrays by checkpoint name (with {@code prefix}), e.g. merged weights that carry gradients
+     * back to merge coefficients: query, key and value are stacked and the query pre-scaled with differentiable
+     * ops, as {@link #load} does when reading a file.
+     */
+    public static BertWeights fromNamed(BertConfig c, String prefix, java.util.function.Function<String, NDArray> source) {
+        String p = prefix;
+        NDArray word = source.apply(p + "embeddings.word_embeddings.weight");
+        // a torch-made scalar: autograd keeps mul's operands, and DJL's mul(Number) frees its Java buffer after the op
+        NDArray scale = word.getManager().full(new ai.djl.ndarray.types.Shape(1), (float) (1.0 / Math.sqrt(c.headDim())), ai.djl.ndarray.types.DataType.FLOAT32);
+        List<Layer> layers = new ArrayList<>(c.numLayers());
+        for (int l = 0; l < c.numLayers(); l++) {
+            String at = p + "encoder.layer." + l + ".";
+            NDArray qkvW = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(source.apply(at + "attention.self.query.weight").mul(scale),
+                    source.apply(at + "attention.self.key.weight"), source.apply(at + "attention.self.value.weight")), 0);   // (3 · hidden, hidden)
+            NDArray qkvB = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(source.apply(at + "attention.self.query.bias").mul(scale),
+                    source.apply(at + "attention.self.key.bias"), source.apply(at + "attention.self.value.bias")), 0);       // (3 · hidden)
+            layers.add(new Layer(qkvW, qkvB,
+                    source.apply(at + "attention.output.dense.weight"), source.apply(at + "attention.output.dense.bias"),
+                    source.apply(at + "attention.output.LayerNorm.weight"), source.apply(at + "attention.output.LayerNorm.bias"),
+                    source.apply(at + "intermediate.dense.weight"), source.apply(at + "intermediate.dense.bias"),
+                    source.apply(at + "output.dense.weight"), source.apply(at + "output.dense.bias"),
+                    source.apply(at + "output.LayerNorm.weight"), source.apply(at + "output.LayerNorm.bias")));
+        }
+        return new BertWeights(word, source.apply(p + "embeddings.position_embeddings.weight"), source.apply(p + "embeddings.token_type_embeddings.weight"),
+                source.apply(p + "embeddings.LayerNorm.weight"), source.apply(p + "embeddings.LayerNorm.bias"), layers);
+    }
 }

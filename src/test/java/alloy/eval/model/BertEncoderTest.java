@@ -118,6 +118,23 @@ class BertEncoderTest {
         }
     }
 
+    /**
+     * Weights built from arrays by name ({@code fromNamed}, the differentiable path that learned merges use) run
+     * the same forward pass as weights loaded from the checkpoint (the fused, pre-scaled query written at load).
+     */
+    @Test void weightsFromNamedArraysMatchLoadedWeights() {
+        try (MemoryCheckpoint ck = BertTinyModels.random(BertTinyModels.TINY, "bert.", tmp.resolve("named"), 13); NDManager m = manager.newSubManager()) {
+            BertEncoder loaded = BertEncoder.load(ck, m);
+            WeightLoader loader = new WeightLoader(ck, m);
+            BertEncoder named = new BertEncoder(BertTinyModels.TINY, BertWeights.fromNamed(BertTinyModels.TINY, "bert.", loader::load));
+            float[] a = loaded.forward(batch(TEXTS), m).toFloatArray(), b = named.forward(batch(TEXTS), m).toFloatArray();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, 1e-5f);
+            var e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> BertWeights.fromNamed(BertTinyModels.TINY, "", loader::load));
+            assertTrue(e.getMessage().contains("embeddings.word_embeddings.weight"), e.getMessage());
+        }
+    }
+
     static TextTokenizer.Batch batch(long[][] texts) {
         var rows = java.util.Arrays.stream(texts).map(t -> new TextTokenizer.Encoded(t, new long[t.length])).toList();
         return TextTokenizer.pad(rows, 0);

@@ -1,0 +1,226 @@
+package alloy.cli;
+
+import alloy.arch.LayerLayout;
+import alloy.eval.TaskResult;
+import alloy.eval.learn.CoefficientLearner;
+import alloy.eval.learn.LearnRun;
+import alloy.eval.learn.LearnableMerge;
+import alloy.eval.learn.MergedWeights;
+import alloy.eval.stats.Bootstrap;
+import alloy.eval.task.ProxyTask;
+import alloy.eval.task.Split;
+import alloy.io.Checkpoint;
+import alloy.io.resolve.Checkpoints;
+import alloy.recipe.MergeRun;
+import alloy.recipe.ParameterSetting;
+import alloy.recipe.Recipe;
+import alloy.recipe.RecipeException;
+import alloy.recipe.RecipeYaml;
+import alloy.results.Coefficient;
+import alloy.results.RunInfo;
+import alloy.results.RunKind;
+import alloy.results.RunWriter;
+import alloy.search.Candidate;
+import alloy.search.CandidateScorer;
+import alloy.search.Evolution;
+import alloy.search.LearnSpec;
+import alloy.search.SearchSpec;
+import alloy.tensor.Kernels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "learn", mixinStandardHelpOptions = true,
+        description = {"Learn per-model, per-layer merge coefficients by gradient (Adam through the merged forward pass, the models frozen)",
+                "on the proxy sets' search split, with early stopping on a slice of it; the learned recipe is reported on the held-out",
+                "split beside each parent, the uniform merge and (compare_with) an evolve winner, with paired tests."})
+final class LearnCommand implements Callable<Integer> {
+
+    @Spec CommandSpec cmdSpec;
+
+    static final String SPEC_FILE = "learn.yaml";
+    static final String UNIFORM = Evolution.UNIFORM;
+    static final String LEARNED = "learned";
+
+    @Parameters(index = "0", paramLabel = "LEARN.yaml", description = "the merge to learn: merge_method, base_model, models, tasks, optimiser settings (see README)")
+    Path specFile;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: results/learn-<file name>)")
+    Path out;
+
+    @Option(names = "--seed", description = "seed of the data split and batch draws (default: the file's seed, else 42)")
+    Long seed;
+
+    @Option(names = "--budget", paramLabel = "DURATION", description = "most wall time spent learning (90s, 20m); overrides the file")
+    String budget;
+
+    @Override public Integer call() throws Exception {
+        Optional<Duration> d = Optional.empty();
+        if (budget != null) {
+            if (!(SearchSpec.parseBudget(budget, "--budget") instanceof Duration dur)) throw new IllegalArgumentException("--budget of learn is a wall time (90s, 20m), found " + budget);
+            d = Optional.of(dur);
+        }
+        LearnSpec spec = LearnSpec.read(specFile).with(Optional.ofNullable(seed), d);
+        Path dir = out != null ? out : Runs.defaultDir("learn", EvolveCommand.stem(specFile));
+        List<ProxyTask> sets = Tasks.resolve(String.join(",", spec.tasks()));
+        Recipe template = spec.template();
+        MergedWeights.Form form = LearnableMerge.form(template);
+        int models = template.models().size();
+        double start = spec.init().orElse(1.0 / models);
+        MergeRun.Options opt = new MergeRun.Options(spec.seed(), MergeRun.Options.defaults().threads(), Kernels.fast());
+        Optional<Recipe> evolved = spec.compareWith().map(LearnCommand::evolveWinner);
+
+        try (CandidateScorer scorer = CandidateScorer.forTasks(sets, spec.profile(), opt)) {
+            Map<String, Checkpoint> inputs = scorer.inputsOf(template);
+            int layers = LayerLayout.of(inputs.get(template.referenceModel())).numLayers();
+            int anchors = spec.granularity().anchors(Math.max(1, layers));
+            double[][] initial = fill(models, anchors, start);
+            Recipe uniform = LearnableMerge.recipe(template, fill(models, 1, 1.0 / models));
+            System.out.printf(Locale.ROOT, "learn: %s over %d models (%s), %s granularity: %d anchors over %d layers, %d coefficients from %.4g; "
+                            + "Adam lr %.3g, at most %d steps%s, early stopping every %d steps (patience %d), seed %d%n",
+                    template.mergeMethod(), models, form == MergedWeights.Form.TASK_VECTORS ? "base + sum of lambda x task vector" : "softmax weights",
+                    spec.granularity(), anchors, layers, models * anchors, start, spec.learningRate(), spec.steps(),
+                    spec.duration().map(x -> " or " + x.toSeconds() + " s").orElse(""), spec.evalEvery(), spec.patience(), spec.seed());
+            CoefficientLearner.Settings settings = new CoefficientLearner.Settings(spec.steps(), spec.learningRate(), spec.evalEvery(), spec.patience(),
+                    0, spec.seed(), spec.duration(), spec.threads());
+            LearnRun.LossSettings loss = new LearnRun.LossSettings(spec.batch(), spec.stoppingFraction(), spec.entropy(), spec.supervised());
+            long t0 = System.nanoTime();
+            LearnRun.Outcome outcome = LearnRun.run(template, inputs, anchors, initial, sets, spec.profile(), loss, settings, opt, new CoefficientLearner.Listener() {
+                double window;
+                int n;
+                @Override public void step(CoefficientLearner.Step s) {
+                    window += s.loss();
+                    n++;
+                }
+                @Override public void check(CoefficientLearner.Check c) {
+                    System.out.printf(Locale.ROOT, "step %4d: training loss %s, early-stopping loss %.4f%s, %.1f s%n", c.step(),
+                            n == 0 ? "-" : String.format(Locale.ROOT, "%.4f", window / n), c.loss(), c.best() ? " (best)" : "", (System.nanoTime() - t0) / 1e9);
+                    window = 0;
+                    n = 0;
+                }
+            });
+            CoefficientLearner.Result r = outcome.result();
+            double learnSeconds = r.seconds();
+            Recipe learned = LearnableMerge.recipe(template, outcome.values());
+            double perStep = r.steps().stream().mapToDouble(CoefficientLearner.Step::seconds).average().orElse(Double.NaN);
+            System.out.printf(Locale.ROOT, "learned in %.1f s: %d steps of %.2f s (%s), best early-stopping loss %.4f at step %d (start %.4f); %d tensors, %d MiB of frozen arrays%n",
+                    learnSeconds, r.steps().size(), perStep, ending(r.ending()), r.bestCheck().loss(), r.bestCheck().step(), r.checks().get(0).loss(),
+                    outcome.tensors(), outcome.frozenBytes() >> 20);
+            System.out.println("loss: " + outcome.loss());
+
+            // held-out: the learned recipe, each parent, the uniform merge, the evolve winner; search split beside it for the record
+            Map<String, Candidate> candidates = new LinkedHashMap<>();
+            candidates.put(LEARNED, new Candidate.Merge(LEARNED, learned));
+            for (Recipe.InputModel m : template.models()) candidates.put(m.model(), new Candidate.Model(m.model(), template.folder()));
+            candidates.put(UNIFORM, new Candidate.Merge(UNIFORM, uniform));
+            evolved.ifPresent(w -> candidates.put("evolve winner", new Candidate.Merge("evolve winner", w)));
+            Map<String, List<TaskResult>> heldout = new LinkedHashMap<>();
+            Map<String, List<TaskResult>> search = new LinkedHashMap<>();
+            Map<String, Double> seconds = new LinkedHashMap<>();
+            for (var e : candidates.entrySet()) {
+                List<CandidateScorer.Scored> s = scorer.score(e.getValue(), List.of(Split.SEARCH, Split.HELDOUT));
+                search.put(e.getKey(), s.get(0).results());
+                heldout.put(e.getKey(), s.get(1).results());
+                seconds.put(e.getKey(), s.get(0).seconds() + s.get(1).seconds());
+            }
+            Map<String, List<TaskResult>> references = new LinkedHashMap<>(heldout);
+            references.remove(LEARNED);
+            List<Evolution.Comparison> comparisons = Evolution.compare(heldout.get(LEARNED), references, Bootstrap.defaults());
+
+            RunInfo info = Runs.info(RunKind.LEARN, cmdSpec, sets).withInput("models", template.models().stream().map(Recipe.InputModel::model).toList())
+                    .withSeed(spec.seed());
+            if (template.baseModel().isPresent()) info = info.withInput("base_model", template.baseModel().get());
+            try (RunWriter w = RunWriter.create(dir, info)) {
+                w.text(SPEC_FILE, "# the learn file as given (" + specFile + "); paths resolve against " + spec.folder() + "\n" + Files.readString(specFile));
+                for (var e : candidates.entrySet()) {
+                    Recipe recipe = e.getValue() instanceof Candidate.Merge m ? m.recipe() : null;
+                    // the learned recipe's cost includes learning it, so the leaderboard compares like with like
+                    double cost = seconds.get(e.getKey()) + (e.getKey().equals(LEARNED) ? learnSeconds : 0);
+                    Runs.scores(w, e.getKey(), recipe, null, alloy.eval.task.Split.SEARCH, search.get(e.getKey()), Double.NaN);
+                    Runs.scores(w, e.getKey(), recipe, null, alloy.eval.task.Split.HELDOUT, heldout.get(e.getKey()), cost);
+                }
+                w.text("learned.yaml", "# learned by alloy learn: " + r.steps().size() + " Adam steps, best early-stopping loss "
+                        + String.format(Locale.ROOT, "%.4f at step %d, %.1f s", r.bestCheck().loss(), r.bestCheck().step(), learnSeconds) + "\n" + RecipeYaml.write(learned));
+                for (Recipe.InputModel m : learned.models()) {
+                    ParameterSetting s = m.parameters().get("weight");
+                    for (int l = 0; l < layers; l++) {
+                        double depth = layers > 1 ? l / (double) (layers - 1) : 1;
+                        w.coefficient(new Coefficient(l, Report.shorten(m.model()), form == MergedWeights.Form.TASK_VECTORS ? "lambda" : "weight",
+                                s.evaluate("", depth).orElseThrow()));
+                    }
+                }
+                StringBuilder curve = new StringBuilder("step,training_loss,gradient_norm,seconds\n");
+                for (CoefficientLearner.Step s : r.steps()) curve.append(String.format(Locale.ROOT, "%d,%.6f,%.6g,%.4f%n", s.step(), s.loss(), s.gradientNorm(), s.seconds()));
+                w.text("loss.csv", curve.toString());
+                StringBuilder checks = new StringBuilder("step,stopping_loss,best\n");
+                for (CoefficientLearner.Check c : r.checks()) checks.append(String.format(Locale.ROOT, "%d,%.6f,%s%n", c.step(), c.loss(), c.best()));
+                w.text("checks.csv", checks.toString());
+                w.text("comparisons.csv", Report.comparisonsCsv(comparisons));
+                w.text("cost.csv", String.format(Locale.ROOT, "what,seconds%nlearning,%.2f%nscoring every candidate on both splits,%.2f%n",
+                        learnSeconds, seconds.values().stream().mapToDouble(Double::doubleValue).sum()));
+                w.finish();
+            }
+            System.out.println();
+            System.out.println("search split (training + early-stopping items):");
+            for (var e : search.entrySet()) System.out.printf(Locale.ROOT, "  %-32s%s%n", Report.shorten(e.getKey()), EvolveCommand.scores(e.getValue()));
+            Report.printHeldout(heldout, comparisons, LEARNED, "the uniform merge" + (evolved.isPresent() ? " and the evolve winner" : ""));
+            System.out.printf(Locale.ROOT, "cost: %.1f s learning, %.1f s in all; wrote %s (run.json, candidates.csv, learned.yaml, coefficients.csv, loss.csv, checks.csv, comparisons.csv)%n",
+                    learnSeconds, (System.nanoTime() - t0) / 1e9, dir);
+        }
+        return 0;
+    }
+
+    private static String ending(CoefficientLearner.Ending e) {
+        return switch (e) {
+            case PATIENCE -> "stopped early: no better early-stopping loss for the patience";
+            case MAX_STEPS -> "all steps run";
+            case BUDGET -> "wall-time budget spent";
+        };
+    }
+
+    static double[][] fill(int rows, int cols, double v) {
+        double[][] a = new double[rows][cols];
+        for (double[] row : a) java.util.Arrays.fill(row, v);
+        return a;
+    }
+
+    /**
+     * The winner of an evolve run folder, its models resolved as the run resolved them: winner.yaml names them as
+     * the search file did, relative to the search file's folder, which search.yaml records as absolute paths.
+     */
+    static Recipe evolveWinner(Path run) {
+        Path file = run.resolve("winner.yaml");
+        if (!Files.isRegularFile(file)) throw new RecipeException("compare_with: " + run + " has no winner.yaml (not a finished evolve run)");
+        SearchSpec searched = SearchSpec.read(run.resolve(EvolveCommand.SPEC_FILE));
+        Recipe r = RecipeYaml.read(file);
+        List<Recipe.InputModel> models = new ArrayList<>();
+        for (int i = 0; i < r.models().size(); i++) {
+            Recipe.InputModel m = r.models().get(i);
+            String ref = i < searched.models().size() && resolvable(searched.models().get(i)) ? searched.models().get(i) : m.model();
+            models.add(new Recipe.InputModel(ref, m.parameters()));
+        }
+        Optional<String> base = r.baseModel().map(b -> searched.baseModel().filter(LearnCommand::resolvable).orElse(b));
+        return new Recipe(r.mergeMethod(), base, models, r.slices(), r.parameters(), r.dtype(), r.outDtype(), r.tokenizerSource(), run);
+    }
+
+    private static boolean resolvable(String ref) {
+        try {
+            Checkpoints.resolve(ref, Path.of("."));
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package alloy.eval.learn;
+
+import alloy.eval.model.LlamaConfig;
+import alloy.eval.model.LlamaDecoder;
+import alloy.eval.model.LlamaWeights;
+import alloy.eval.train.CharTokenizer;
+import alloy.eval.train.DecoderTrainer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * The loss of a merged decoder on skill sets: for each set, the mean cross-entropy of the gold answers
+ * (and the closing {@code </s>}) given the prompts, as {@link DecoderTrainer#loss} computes it; the sets are
+ * averaged with equal weight, so that a skill with long answers does not outweigh one with short answers.
+ * With {@code entropyWeight} > 0 the loss adds, as AdaMerging does, the entropy of the next-token
+ * distribution right after each prompt (where the answer starts), which needs no gold answer; with
+ * {@code supervised} off the entropy is the whole loss.
+ *
+ * <p>Tokens are those of the character vocabulary ({@link CharTokenizer}) that the decoder family is built
+ * with; a model of another vocabulary size is refused.
+ */
+public final class DecoderLoss implements LearnLoss {
+
+    /** One skill set's examples: those trained on, and those kept for early stopping. */
+    public record Task(String name, List<DecoderTrainer.Example> training, List<DecoderTrainer.Example> stopping) {
+        public Task {
+            Objects.requireNonNull(name, "name");
+            training = List.copyOf(training);
+            stopping = List.copyOf(stopping);
+            if (training.isEmpty()) throw new IllegalArgumentException("skill set " + name + ": no training examples");
+        }
+    }
+
+    private final LlamaConfig config;
+    private final boolean outputBias;
+    private final Map<String, NDArray> frozen;
+    private final List<Task> tasks;
+    private final int batchPerTask;
+    private final double entropyWeight;
+    private final boolean supervised;
+    private final NDManager manager;
+
+    /**
+     * @param frozen       tensors of the model that are not merged (their base values); may be empty
+     * @param batchPerTask examples drawn from each set per step (all of them when a set has fewer)
+     * @param manager      where the per-step inputs (ids, masks) are made; a step's scope frees them
+     */
+    public DecoderLoss(LlamaConfig config, boolean outputBias, Map<String, NDArray> frozen, List<Task> tasks, int batchPerTask,
+                       double entropyWeight, boolean supervised, NDManager manager) {
+        if (config.vocabSize() != CharTokenizer.vocabularySize()) {
+            throw new IllegalArgumentException("the decoder has a vocabulary of " + config.vocabSize() + " tokens; learning reads skill sets with the "
+                    + CharTokenizer.vocabularySize() + "-token character vocabulary of the decoder family");
+        }
+        if (tasks.isEmpty()) throw new IllegalArgumentException("no skill sets to learn on");
+        if (batchPerTask < 1) throw new IllegalArgumentException("batch per set: expected >= 1, found " + batchPerTask);
+        if (!(entropyWeight >= 0) || !Double.isFinite(entropyWeight)) throw new IllegalArgumentException("entropy weight must be >= 0, found " + entropyWeight);
+        if (!supervised && entropyWeight == 0) throw new IllegalArgumentException("an unsupervised loss needs an entropy weight > 0");
+        this.config = config;
+        this.outputBias = outputBias;
+        this.frozen = Map.copyOf(frozen);
+        this.tasks = List.copyOf(tasks);
+        this.batchPerTask = batchPerTask;
+        this.entropyWeight = entropyWeight;
+        this.supervised = supervised;
+        this.manager = manager;
+    }
+
+    private LlamaDecoder model(Map<String, NDArray> merged) {
+        Map<String, NDArray> all = new HashMap<>(frozen);
+        all.putAll(merged);
+        return new LlamaDecoder(config, LlamaWeights.fromNamed(config, outputBias, name -> {
+            NDArray a = all.get(name);
+            if (a == null) throw new IllegalArgumentException("no merged or frozen tensor named '" + name + "'");
+            return a;
+        }));
+    }
+
+    @Override public NDArray training(Map<String, NDArray> weights, Random random) {
+        LlamaDecoder model = model(weights);
+        NDArray sum = null;
+        for (Task t : tasks) {
+            List<DecoderTrainer.Example> batch = draw(t.training(), random);
+            NDArray l = loss(model, batch);
+            sum = sum == null ? l : sum.add(l);
+        }
+        return sum.div(scalar(tasks.size()));
+    }
+
+    @Override public double stopping(Map<String, NDArray> weights) {
+        LlamaDecoder model = model(weights);
+        double sum = 0;
+        int n = 0;
+        for (Task t : tasks) {
+            if (t.stopping().isEmpty()) continue;
+            try (NDArray l = loss(model, t.stopping())) {
+                sum += l.getFloat();
+                n++;
+            }
+        }
+        if (n == 0) throw new IllegalStateException("no skill set has examples kept for early stopping");
+        return sum / n;
+    }
+
+    /** Cross-entropy, entropy, or their sum, over {@code examples}: a scalar. */
+    private NDArray loss(LlamaDecoder model, List<DecoderTrainer.Example> examples) {
+        NDArray l = supervised ? DecoderTrainer.loss(model, examples, manager) : null;
+        if (entropyWeight > 0) {
+            NDArray h = answerEntropy(model, examples).mul(scalar(entropyWeight));
+            l = l == null ? h : l.add(h);
+        }
+        return l;
+    }
+
+    /**
+     * Mean entropy of the next-token distribution at the last prompt position: a batch of prompts alone
+     * (empty answers), whose only weighted position is the one that predicts the first answer token.
+     */
+    NDArray answerEntropy(LlamaDecoder model, List<DecoderTrainer.Example> examples) {
+        List<DecoderTrainer.Example> prompts = examples.stream().map(e -> new DecoderTrainer.Example(e.prompt(), "")).toList();
+        DecoderTrainer.Batch b = DecoderTrainer.Batch.of(prompts, config.maxPositions());
+        NDArray ids = manager.create(b.inputs(), new Shape(b.rows(), b.width()));                  // (batch, seq)
+        NDArray mask = manager.create(b.mask(), new Shape(b.rows(), b.width()));                   // (batch, seq)
+        NDArray at = manager.create(b.weights(), new Shape(b.rows(), b.width()));                  // (batch, seq): 1 at the last prompt position
+        NDArray logProbs = model.forward(ids, mask).logSoftmax(-1);                                  // (batch, seq, vocab)
+        NDArray entropy = logProbs.exp().mul(logProbs).sum(new int[] {-1}).neg();                    // (batch, seq)
+        return entropy.mul(at).sum().div(scalar(b.rows()));                                         // ()
+    }
+
+    private List<DecoderTrainer.Example> draw(List<DecoderTrainer.Example> from, Random random) {
+        if (from.size() <= batchPerTask) return from;
+        List<DecoderTrainer.Example> copy = new ArrayList<>(from);
+        // a partial Fisher-Yates shuffle: the first batchPerTask are a uniform sample without replacement
+        for (int i = 0; i < batchPerTask; i++) java.util.Collections.swap(copy, i, i + random.nextInt(copy.size() - i));
+        return copy.subList(0, batchPerTask);
+    }
+
+    /** A torch-made scalar: DJL's arithmetic with a Java number wraps a buffer autograd may read after it is freed. */
+    private NDArray scalar(double v) { return manager.full(new Shape(), (float) v, DataType.FLOAT32); }
+
+    @Override public String describe() {
+        String what = supervised ? (entropyWeight > 0 ? String.format(Locale.ROOT, "cross-entropy of the gold answers + %.3g x answer entropy", entropyWeight)
+                : "cross-entropy of the gold answers") : "entropy at the answer's first token (no labels)";
+        StringBuilder b = new StringBuilder(what).append(", sets weighted alike, ").append(batchPerTask).append(" examples per set per step;");
+        for (Task t : tasks) b.append(' ').append(t.name()).append(' ').append(t.training().size()).append('+').append(t.stopping().size());
+        return b.append(" (training + early-stopping examples)").toString();
+    }
+}

@@ -1,0 +1,22 @@
+package alloy.eval.learn;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * What {@code alloy learn} minimises, given merged weights by tensor name: a training loss on a batch drawn
+ * from the training part of the search split, and a stopping loss on the slice of the search split kept
+ * apart for early stopping. The held-out split never reaches a loss.
+ */
+public sealed interface LearnLoss permits DecoderLoss, EncoderLoss {
+
+    /** The training loss of one batch drawn with {@code random}, a scalar that autograd can differentiate. */
+    NDArray training(Map<String, NDArray> weights, Random random);
+
+    /** The loss on the whole stopping slice (no gradient needed). */
+    double stopping(Map<String, NDArray> weights);
+
+    /** A one-line account for the log: what the loss is and how many items each part has. */
+    String describe();
+}

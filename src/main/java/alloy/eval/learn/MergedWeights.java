@@ -1,0 +1,219 @@
+package alloy.eval.learn;
+
+import alloy.recipe.ParameterSetting;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Merged weights as a differentiable function of the merge coefficients, the one thing {@code alloy learn}
+ * trains. The coefficients are a (models, anchors) array: one value per model per gradient anchor, spread
+ * over depth exactly as a mergekit gradient list is (tensor at depth t takes the anchors' linear
+ * interpolation at t, the same t the planner gives it), so the learned values are written back as an
+ * ordinary recipe whose merge gives the very weights trained here.
+ * <ul>
+ *   <li>{@link Form#TASK_VECTORS}: W = base + Σ_k λ_k(t) · τ_k with τ_k = model_k − base, what
+ *       task_arithmetic computes with lambda 1 and normalize off; the coefficients are the λ anchors.</li>
+ *   <li>{@link Form#SOFTMAX_LINEAR}: W = Σ_k w_k(t) · W_k with, at each anchor, w = softmax(a) over the
+ *       models; the coefficients are the logits a. Interpolating simplex vectors stays on the simplex, so
+ *       linear with normalize on merges the written weights to the same W.</li>
+ * </ul>
+ *
+ * <p>Memory: each tensor's task vectors (or models) are flattened and stacked once into a (models, numel)
+ * array owned here; the inputs are not kept. A step builds each merged tensor as one (1, models) ×
+ * (models, numel) product plus the base, so nothing per model is copied per step, and autograd keeps only
+ * references to the frozen stacks.
+ */
+public final class MergedWeights implements AutoCloseable {
+
+    /** How coefficients combine the models; see the class comment. */
+    public enum Form { TASK_VECTORS, SOFTMAX_LINEAR }
+
+    /** One tensor: its shape, its depth in [0, 1] and its frozen arrays. */
+    private record Tensor(String name, Shape shape, NDArray base, NDArray stacked, NDArray interpolation) {}
+
+    private final Form form;
+    private final List<String> models;
+    private final int anchors;
+    private final NDManager manager;
+    private final NDArray coefficients;
+    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+
+    private MergedWeights(Form form, List<String> models, int anchors, NDManager manager, NDArray coefficients) {
+        this.form = form;
+        this.models = List.copyOf(models);
+        this.anchors = anchors;
+        this.manager = manager;
+        this.coefficients = coefficients;
+    }
+
+    /**
+     * Builds the function over {@code endpoints} (model label to its weights by tensor name; for task vectors
+     * each endpoint is base + τ, possibly sparsified already) with {@code anchors} coefficients per model,
+     * starting at {@code initial[k][a]} (λ for task vectors, weights summing to 1 per anchor for softmax
+     * linear). {@code depth} gives each merged tensor's t; tensors missing from it are not merged (the
+     * caller keeps them from the base). Arrays are copied into a sub-manager of {@code parent}: close this
+     * object to free them; the inputs may be closed once this returns.
+     */
+    public static MergedWeights build(Form form, Map<String, NDArray> base, Map<String, Map<String, NDArray>> endpoints,
+                                      Map<String, Double> depth, int anchors, double[][] initial, NDManager parent) {
+        Objects.requireNonNull(form, "form");
+        if (anchors < 1) throw new IllegalArgumentException("anchors: expected >= 1, found " + anchors);
+        if (endpoints.isEmpty()) throw new IllegalArgumentException("no models to merge");
+        if (form == Form.TASK_VECTORS && base == null) throw new IllegalArgumentException("task vectors need a base model");
+        List<String> labels = List.copyOf(endpoints.keySet());
+        if (initial.length != labels.size()) throw new IllegalArgumentException("initial coefficients: " + initial.length + " rows for " + labels.size() + " models");
+        float[] init = new float[labels.size() * anchors];
+        for (int k = 0; k < labels.size(); k++) {
+            if (initial[k].length != anchors) {
+                throw new IllegalArgumentException("initial coefficients of '" + labels.get(k) + "': " + initial[k].length + " values for " + anchors + " anchors");
+            }
+            for (int a = 0; a < anchors; a++) {
+                double v = initial[k][a];
+                if (form == Form.SOFTMAX_LINEAR) {
+                    if (!(v > 0)) throw new IllegalArgumentException("softmax-linear weights must be positive, '" + labels.get(k) + "' anchor " + a + " is " + v);
+                    v = Math.log(v);   // softmax(log w) = w / Σ w
+                }
+                init[k * anchors + a] = (float) v;
+            }
+        }
+        NDManager m = parent.newSubManager();
+        try {
+            NDArray coefficients = torchOwned(m, init, new Shape(labels.size(), anchors));          // (models, anchors)
+            MergedWeights w = new MergedWeights(form, labels, anchors, m, coefficients);
+            Map<Double, NDArray> interpolations = new LinkedHashMap<>();
+            for (var e : depth.entrySet()) {
+                String name = e.getKey();
+                NDArray b = base == null ? null : base.get(name);
+                if (form == Form.TASK_VECTORS && b == null) throw new IllegalArgumentException("tensor '" + name + "' is not in the base model");
+                NDArray stacked, ownBase;
+                Shape shape = null;
+                // every temporary (differences, row views) dies with the scope; only the stack and the base's copy stay
+                try (NDScope scope = new NDScope()) {
+                    NDList rows = new NDList();
+                    for (String label : labels) {
+                        NDArray x = endpoints.get(label).get(name);
+                        if (x == null) throw new IllegalArgumentException("tensor '" + name + "' is not in model '" + label + "'");
+                        if (shape == null) shape = x.getShape();
+                        if (!x.getShape().equals(shape) || (b != null && !b.getShape().equals(shape))) {
+                            throw new IllegalArgumentException("tensor '" + name + "': model '" + label + "' has shape " + x.getShape()
+                                    + ", expected " + (b != null ? b.getShape() : shape));
+                        }
+                        NDArray row = form == Form.TASK_VECTORS ? x.sub(b) : x;
+                        rows.add(row.reshape(1, shape.size()));                                 // (1, numel)
+                    }
+                    stacked = NDArrays.concat(rows, 0);                                          // (models, numel)
+                    ownBase = b == null ? null : b.duplicate();
+                    NDScope.unregister(stacked);
+                    if (ownBase != null) NDScope.unregister(ownBase);
+                }
+                stacked.attach(m);
+                if (ownBase != null) ownBase.attach(m);
+                double t = e.getValue();
+                NDArray interp = interpolations.computeIfAbsent(t, x -> torchOwned(m, interpolation(anchors, x), new Shape(anchors, 1)));
+                w.tensors.put(name, new Tensor(name, shape, ownBase, stacked, interp));
+            }
+            return w;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The weight each anchor gets at depth {@code t}: the gradient list with a 1 at that anchor, evaluated as
+     * the planner evaluates recipe gradients, so training and merging interpolate alike by construction.
+     */
+    static float[] interpolation(int anchors, double t) {
+        float[] w = new float[anchors];
+        if (anchors == 1) {
+            w[0] = 1;
+            return w;
+        }
+        for (int a = 0; a < anchors; a++) {
+            double[] unit = new double[anchors];
+            unit[a] = 1;
+            w[a] = (float) new ParameterSetting.Gradient(unit).evaluate("", t).orElseThrow();
+        }
+        return w;
+    }
+
+    /** Torch-allocated storage, so that the array outlives the Java buffer DJL's create(float[]) aliases. */
+    private static NDArray torchOwned(NDManager m, float[] values, Shape shape) {
+        try (NDArray aliased = m.create(values, shape)) {
+            NDArray copy = aliased.duplicate();
+            copy.attach(m);
+            return copy;
+        }
+    }
+
+    public Form form() { return form; }
+
+    public List<String> models() { return models; }
+
+    public int anchors() { return anchors; }
+
+    /** The trainable (models, anchors) array: λ anchors, or softmax logits. */
+    public NDArray parameter() { return coefficients; }
+
+    /** Names of the merged tensors, in the order given. */
+    public List<String> names() { return List.copyOf(tensors.keySet()); }
+
+    /**
+     * Every merged tensor for the current coefficients (inside a gradient collector they carry gradients back
+     * to {@link #parameter()}). The arrays and the intermediates live in this object's manager: call it inside
+     * an {@link NDScope}, as every training step does, so that they are freed when the step ends.
+     */
+    public Map<String, NDArray> weights() {
+        NDArray perAnchor = form == Form.SOFTMAX_LINEAR ? coefficients.softmax(0) : coefficients;    // (models, anchors)
+        Map<NDArray, NDArray> byInterp = new java.util.IdentityHashMap<>();
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Tensor t : tensors.values()) {
+            NDArray mix = byInterp.computeIfAbsent(t.interpolation(), perAnchor::matMul).transpose();   // (1, models)
+            NDArray flat = mix.matMul(t.stacked());                                                     // (1, numel)
+            NDArray w = flat.reshape(t.shape());
+            out.put(t.name(), t.base() == null ? w : w.add(t.base()));
+        }
+        return out;
+    }
+
+    /** The current coefficient values as a recipe writes them: [model][anchor] λ, or softmax weights. */
+    public double[][] values() {
+        float[] v;
+        try (NDArray a = form == Form.SOFTMAX_LINEAR ? coefficients.softmax(0) : coefficients.duplicate()) {
+            v = a.toFloatArray();
+        }
+        double[][] out = new double[models.size()][anchors];
+        for (int k = 0; k < models.size(); k++) for (int a = 0; a < anchors; a++) out[k][a] = v[k * anchors + a];
+        return out;
+    }
+
+    /** Replaces the coefficients by {@code values} as {@link #values()} returns them (the best step, restored). */
+    public void set(double[][] values) {
+        float[] v = new float[models.size() * anchors];
+        for (int k = 0; k < models.size(); k++) {
+            for (int a = 0; a < anchors; a++) v[k * anchors + a] = (float) (form == Form.SOFTMAX_LINEAR ? Math.log(values[k][a]) : values[k][a]);
+        }
+        coefficients.set(java.nio.FloatBuffer.wrap(v));
+    }
+
+    /** Bytes of frozen arrays held (stacks and bases), for the memory report. */
+    public long frozenBytes() {
+        long n = 0;
+        for (Tensor t : tensors.values()) n += t.stacked().size() + (t.base() == null ? 0 : t.base().size());
+        return n * Float.BYTES;
+    }
+
+    @Override public String toString() {
+        return form + " over " + models + ", " + anchors + " anchors, " + tensors.size() + " tensors, " + frozenBytes() / (1 << 20) + " MiB frozen";
+    }
+
+    @Override public void close() { manager.close(); }
+}

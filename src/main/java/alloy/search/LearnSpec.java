@@ -1,0 +1,174 @@
+package alloy.search;
+
+import alloy.recipe.ParameterSetting;
+import alloy.recipe.Recipe;
+import alloy.recipe.RecipeException;
+import alloy.tensor.DType;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+/**
+ * What {@code alloy learn} learns: a template merge (method, base, models with any fixed per-model
+ * parameters such as density, fixed global parameters), how finely the per-model weights vary with depth (as
+ * evolve's granularity), the proxy sets whose search split gives the loss, and the optimiser's settings. Read
+ * from LEARN.yaml; paths resolve against the file's folder, as in recipes.
+ *
+ * @param template         the merge whose per-model weights are learned (weights in it are ignored)
+ * @param init             the starting λ (task vectors) or weight (linear) of every model; empty: the uniform
+ *                         merge evolve starts from (1 / models)
+ * @param stoppingFraction the part of each set's search split kept out of training for early stopping
+ * @param batch            examples of each set per step
+ * @param entropy          weight of the answer-entropy term (AdaMerging); 0 leaves it out
+ * @param supervised       whether the gold answers' cross-entropy is in the loss (off: entropy only)
+ * @param compareWith      an evolve run folder whose winner.yaml is scored and tested beside the learned recipe
+ */
+public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, List<String> tasks, Optional<String> profile,
+                        OptionalDouble init, int steps, double learningRate, int batch, int evalEvery, int patience,
+                        double stoppingFraction, double entropy, boolean supervised, Optional<Duration> duration, long seed,
+                        int threads, Optional<Path> compareWith, Path folder) {
+
+    public LearnSpec {
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(granularity, "granularity");
+        tasks = List.copyOf(tasks);
+        if (tasks.isEmpty()) throw new IllegalArgumentException("'tasks': at least one proxy set");
+        if (steps < 1) throw new IllegalArgumentException("'steps': at least 1, found " + steps);
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) throw new IllegalArgumentException("'learning_rate': must be positive, found " + learningRate);
+        if (batch < 1) throw new IllegalArgumentException("'batch': at least 1, found " + batch);
+        if (evalEvery < 1) throw new IllegalArgumentException("'eval_every': at least 1, found " + evalEvery);
+        if (patience < 1) throw new IllegalArgumentException("'patience': at least 1, found " + patience);
+        if (!(stoppingFraction > 0 && stoppingFraction < 1)) throw new IllegalArgumentException("'stopping_fraction': between 0 and 1 (exclusive), found " + stoppingFraction);
+        if (!(entropy >= 0) || !Double.isFinite(entropy)) throw new IllegalArgumentException("'entropy': must be >= 0, found " + entropy);
+        if (!supervised && entropy == 0) throw new IllegalArgumentException("'supervised: false' needs an 'entropy' weight > 0 (the loss would be empty)");
+        if (threads < 1) throw new IllegalArgumentException("'threads': at least 1, found " + threads);
+        if (init.isPresent() && !Double.isFinite(init.getAsDouble())) throw new IllegalArgumentException("'init': must be a finite number");
+        Objects.requireNonNull(folder, "folder");
+    }
+
+    private static final Set<String> KEYS = Set.of("merge_method", "base_model", "models", "parameters", "granularity", "tasks", "profile",
+            "init", "steps", "learning_rate", "batch", "eval_every", "patience", "stopping_fraction", "entropy", "supervised", "budget",
+            "seed", "threads", "compare_with", "dtype");
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    public static LearnSpec read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new RecipeException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        return parse(text, file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    public static LearnSpec parse(String text, String label, Path folder) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(text);
+        } catch (IOException e) {
+            throw new RecipeException(label + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+        if (root == null || !root.isObject()) throw new RecipeException(label + ": a learn file is a YAML mapping (merge_method, models, tasks)");
+        for (var it = root.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!KEYS.contains(k)) throw new RecipeException(label + ": unknown key '" + k + "' (known: " + String.join(", ", KEYS.stream().sorted().toList()) + ")");
+        }
+        try {
+            JsonNode method = root.get("merge_method");
+            if (method == null || !method.isTextual()) throw new RecipeException(label + ": 'merge_method' is required (a string)");
+            Optional<String> base = Optional.ofNullable(root.get("base_model")).map(JsonNode::asText);
+            JsonNode ms = root.get("models");
+            if (ms == null || !ms.isArray() || ms.isEmpty()) throw new RecipeException(label + ": 'models' must be a list of models (paths, or {model, parameters})");
+            List<Recipe.InputModel> models = new ArrayList<>();
+            for (JsonNode m : ms) {
+                if (!m.isObject()) {
+                    models.add(new Recipe.InputModel(m.asText(), Map.of()));
+                    continue;
+                }
+                JsonNode name = m.get("model");
+                if (name == null || !name.isTextual()) throw new RecipeException(label + ": 'models[]': each entry needs 'model'");
+                models.add(new Recipe.InputModel(name.asText(), scalars(m.get("parameters"), label + ": 'models[" + name.asText() + "].parameters'")));
+            }
+            Map<String, ParameterSetting> global = scalars(root.get("parameters"), label + ": 'parameters'");
+            Recipe template = new Recipe(method.asText(), base, models, List.of(), global,
+                    Optional.ofNullable(root.get("dtype")).map(JsonNode::asText).map(DType::fromRecipe), Optional.empty(), Optional.empty(), folder);
+            List<String> tasks = new ArrayList<>();
+            JsonNode ts = root.get("tasks");
+            if (ts == null) throw new RecipeException(label + ": 'tasks': name the proxy sets whose search split gives the loss");
+            if (ts.isArray()) ts.forEach(t -> tasks.add(t.asText()));
+            else tasks.add(ts.asText());
+            Optional<Duration> duration = Optional.empty();
+            if (root.has("budget")) {
+                Object b = SearchSpec.parseBudget(root.get("budget").asText(), label + ": 'budget'");
+                if (!(b instanceof Duration d)) throw new RecipeException(label + ": 'budget' of a learn run is a wall time (90s, 20m, 1h), found " + root.get("budget").asText());
+                duration = Optional.of(d);
+            }
+            return new LearnSpec(template,
+                    SearchSpec.Granularity.parse(Optional.ofNullable(root.get("granularity")).map(JsonNode::asText).orElse("layers")),
+                    tasks, Optional.ofNullable(root.get("profile")).map(JsonNode::asText),
+                    root.has("init") ? OptionalDouble.of(number(root, "init", label)) : OptionalDouble.empty(),
+                    whole(root, "steps", 300, label), root.has("learning_rate") ? number(root, "learning_rate", label) : 0.02,
+                    whole(root, "batch", 8, label), whole(root, "eval_every", 10, label), whole(root, "patience", 5, label),
+                    root.has("stopping_fraction") ? number(root, "stopping_fraction", label) : 0.25,
+                    root.has("entropy") ? number(root, "entropy", label) : 0,
+                    !root.has("supervised") || flag(root, "supervised", label), duration,
+                    root.has("seed") ? root.get("seed").asLong() : 42, whole(root, "threads", 1, label),
+                    Optional.ofNullable(root.get("compare_with")).map(JsonNode::asText).map(folder::resolve).map(Path::normalize), folder);
+        } catch (IllegalArgumentException e) {
+            throw new RecipeException(label + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The same learn run with another seed, budget or output comparison (command-line overrides). */
+    public LearnSpec with(Optional<Long> newSeed, Optional<Duration> newBudget) {
+        return new LearnSpec(template, granularity, tasks, profile, init, steps, learningRate, batch, evalEvery, patience, stoppingFraction,
+                entropy, supervised, newBudget.or(() -> duration), newSeed.orElse(seed), threads, compareWith, folder);
+    }
+
+    private static Map<String, ParameterSetting> scalars(JsonNode n, String where) {
+        Map<String, ParameterSetting> out = new LinkedHashMap<>();
+        if (n == null) return out;
+        if (!n.isObject()) throw new RecipeException(where + " must be a mapping of parameter to number");
+        for (var it = n.fields(); it.hasNext(); ) {
+            var e = it.next();
+            JsonNode v = e.getValue();
+            if (v.isBoolean()) out.put(e.getKey(), new ParameterSetting.Scalar(v.asBoolean() ? 1 : 0));
+            else if (v.isNumber()) out.put(e.getKey(), new ParameterSetting.Scalar(v.asDouble()));
+            else throw new RecipeException(where + "." + e.getKey() + " must be a number or true/false, found " + v);
+        }
+        return out;
+    }
+
+    private static double number(JsonNode root, String key, String label) {
+        JsonNode v = root.get(key);
+        if (!v.isNumber()) throw new RecipeException(label + ": '" + key + "' must be a number, found " + v);
+        return v.asDouble();
+    }
+
+    private static boolean flag(JsonNode root, String key, String label) {
+        JsonNode v = root.get(key);
+        if (!v.isBoolean()) throw new RecipeException(label + ": '" + key + "' must be true or false, found " + v);
+        return v.asBoolean();
+    }
+
+    private static int whole(JsonNode root, String key, int dflt, String label) {
+        JsonNode v = root.get(key);
+        if (v == null) return dflt;
+        if (!v.isIntegralNumber()) throw new RecipeException(label + ": '" + key + "' must be a whole number, found " + v);
+        return v.asInt();
+    }
+}

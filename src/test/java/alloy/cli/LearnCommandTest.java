@@ -1,0 +1,66 @@
+package alloy.cli;
+
+import static alloy.cli.CommandsTest.alloy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import alloy.recipe.ParameterSetting;
+import alloy.recipe.Recipe;
+import alloy.recipe.RecipeYaml;
+import alloy.results.Run;
+import alloy.results.RunReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code alloy learn} end to end on the decoder family, kept short (one skill, a few steps): it writes an
+ * ordinary recipe with per-layer gradient lists, the common results layout (a run of kind learn that the
+ * results reader accepts), coefficients per layer, the loss curve and paired tests against every parent and the
+ * uniform merge.
+ */
+class LearnCommandTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void learnWritesARecipeAndTheCommonResultsLayout() throws Exception {
+        String family = CommandsTest.FAMILY;
+        Path spec = Files.writeString(dir.resolve("learn.yaml"), """
+                merge_method: task_arithmetic
+                base_model: %1$s/base
+                models: [%1$s/expert-add, %1$s/expert-sort]
+                granularity: layers
+                tasks: [skill-add]
+                steps: 4
+                eval_every: 2
+                patience: 3
+                batch: 4
+                learning_rate: 0.05
+                """.formatted(family));
+        Path out = dir.resolve("run");
+        CommandsTest.Out o = alloy("learn", spec.toString(), "--out", out.toString(), "--seed", "3");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("learned vs each parent"), o.out());
+
+        Recipe learned = RecipeYaml.read(out.resolve("learned.yaml"));
+        assertEquals("task_arithmetic", learned.mergeMethod());
+        assertEquals(2, learned.models().size());
+        var w = learned.models().get(0).parameters().get("weight");
+        assertTrue(w instanceof ParameterSetting.Gradient g && g.anchors().length == 4, "one weight per layer of the 4-layer decoder: " + w);
+        assertEquals(1.0, ((ParameterSetting.Scalar) learned.parameters().get("lambda")).value());
+
+        Run run = RunReader.read(out);
+        assertEquals("learn", run.info().kind().id());
+        List<String> coefficients = Files.readAllLines(out.resolve("coefficients.csv"));
+        assertEquals(1 + 2 * 4, coefficients.size(), "a row per model per layer: " + coefficients);
+        List<String> loss = Files.readAllLines(out.resolve("loss.csv"));
+        assertTrue(loss.size() >= 2 && loss.size() <= 5, "one row per step run: " + loss);
+        String cmp = Files.readString(out.resolve("comparisons.csv"));
+        for (String against : List.of("expert-add", "expert-sort", "uniform merge")) assertTrue(cmp.contains(against), cmp);
+        String checks = Files.readString(out.resolve("checks.csv"));
+        assertTrue(checks.startsWith("step,stopping_loss,best\n0,"), checks);
+    }
+}

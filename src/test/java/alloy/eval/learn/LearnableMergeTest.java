@@ -1,0 +1,98 @@
+package alloy.eval.learn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import alloy.eval.model.DjlEngine;
+import alloy.eval.train.DecoderCheckpoint;
+import alloy.eval.train.DecoderTrainer;
+import alloy.io.Checkpoint;
+import alloy.io.MemoryCheckpoint;
+import alloy.recipe.MergeRun;
+import alloy.recipe.ParameterSetting;
+import alloy.recipe.Recipe;
+import alloy.recipe.RecipeException;
+import alloy.recipe.RecipeYaml;
+import alloy.tensor.DType;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The recipe written from learned coefficients merges, through the ordinary merge code, to the very weights
+ * the learned function computes: per-layer gradients, plain task vectors, DARE's sparsified ones (same masks,
+ * same rescale), and softmax-linear weights.
+ */
+class LearnableMergeTest {
+
+    @TempDir Path tmp;
+
+    private void family() {
+        try (NDManager m = DjlEngine.newManager()) {
+            DecoderCheckpoint.save(tmp.resolve("base"), MergedWeightsTest.TINY, DecoderTrainer.initialise(MergedWeightsTest.TINY, m, 1).named(), DType.F32, Map.of());
+            DecoderCheckpoint.save(tmp.resolve("x"), MergedWeightsTest.TINY, DecoderTrainer.initialise(MergedWeightsTest.TINY, m, 2).named(), DType.F32, Map.of());
+            DecoderCheckpoint.save(tmp.resolve("y"), MergedWeightsTest.TINY, DecoderTrainer.initialise(MergedWeightsTest.TINY, m, 3).named(), DType.F32, Map.of());
+        }
+    }
+
+    @Test
+    void taskArithmeticRecipeMergesToTheLearnedFunction() {
+        family();
+        sameAsMerge("merge_method: task_arithmetic\nbase_model: base\nmodels:\n  - model: x\n  - model: y\n", new double[][] {{0.3, 1.1}, {-0.2, 0.6}}, 1e-6f);
+    }
+
+    @Test
+    void dareRecipeMergesToTheLearnedFunctionWithTheSameMasks() {
+        family();
+        // dare_linear has no sign election, so recipe and learned function agree exactly
+        sameAsMerge("merge_method: dare_linear\nbase_model: base\nmodels:\n  - model: x\n    parameters: {density: 0.4}\n  - model: y\n    parameters: {density: 0.7}\n",
+                new double[][] {{0.5, 0.9}, {0.8, 0.1}}, 1e-6f);
+    }
+
+    @Test
+    void linearRecipeMergesToTheSoftmaxWeightedModels() {
+        family();
+        sameAsMerge("merge_method: linear\nmodels:\n  - model: x\n  - model: y\n  - model: base\n", new double[][] {{0.2, 0.5}, {0.3, 0.1}, {0.5, 0.4}}, 1e-6f);
+    }
+
+    private void sameAsMerge(String yaml, double[][] values, float tolerance) {
+        Recipe template = RecipeYaml.parse(yaml, "template", tmp);
+        Recipe written = LearnableMerge.recipe(template, values);
+        assertInstanceOf(ParameterSetting.Gradient.class, written.models().get(0).parameters().get("weight"), "two anchors: a gradient list");
+        // the written recipe reads back the same (an ordinary mergekit recipe)
+        assertEquals(RecipeYaml.write(written), RecipeYaml.write(RecipeYaml.parse(RecipeYaml.write(written), "written", tmp)));
+        MergeRun.Options opt = new MergeRun.Options(7, 1, alloy.tensor.Kernels.fast());
+        try (MergeRun run = MergeRun.prepare(written); MemoryCheckpoint merged = run.toMemory("merged", opt, s -> {});
+             NDManager m = DjlEngine.newManager(); Arena arena = Arena.ofConfined()) {
+            Map<String, Checkpoint> inputs = run.inputs();
+            try (MergedWeights w = LearnableMerge.build(template, inputs, 2, values, opt, m); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                assertArrayEquals(values[0], w.values()[0], 1e-6);
+                Map<String, NDArray> learned = w.weights();
+                assertEquals(merged.tensors().size(), learned.size());
+                for (var e : learned.entrySet()) {
+                    assertArrayEquals(merged.read(e.getKey(), arena).toArray(), e.getValue().toFloatArray(), tolerance, e.getKey());
+                }
+            }
+        }
+    }
+
+    @Test
+    void methodsWithoutLearnableWeightsAreRefusedByName() {
+        family();
+        var e = assertThrows(RecipeException.class, () -> LearnableMerge.form(RecipeYaml.parse(
+                "merge_method: slerp\nbase_model: base\nmodels:\n  - model: x\n  - model: base\nparameters: {t: 0.5}\n", "t", tmp)));
+        assertTrue(e.getMessage().contains("slerp"), e.getMessage());
+        var f = assertThrows(RecipeException.class, () -> LearnableMerge.form(RecipeYaml.parse(
+                "merge_method: linear\nbase_model: base\nmodels:\n  - model: x\n  - model: y\n", "t", tmp)));
+        assertTrue(f.getMessage().contains("base_model"), f.getMessage());
+    }
+}

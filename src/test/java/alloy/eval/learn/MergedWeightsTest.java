@@ -1,0 +1,164 @@
+package alloy.eval.learn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import alloy.eval.model.DjlEngine;
+import alloy.eval.model.LlamaConfig;
+import alloy.eval.model.LlamaWeights;
+import alloy.eval.train.CharTokenizer;
+import alloy.eval.train.DecoderTrainer;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.training.GradientCollector;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The merged forward as a function of the coefficients: its gradient with respect to every coefficient agrees
+ * with a central finite difference of the loss on a tiny random decoder, for task vectors and for
+ * softmax-linear weights; the merged tensors are base + Σ λ τ as the interpolated anchors say.
+ */
+class MergedWeightsTest {
+
+    static final LlamaConfig TINY = new LlamaConfig("LlamaForCausalLM", CharTokenizer.vocabularySize(), 32, 64, 2, 4, 2, 8,
+            10000.0, 1e-5, 32, false, false, 0, OptionalInt.of(CharTokenizer.BOS_ID), OptionalInt.of(CharTokenizer.EOS_ID));
+
+    static final List<DecoderTrainer.Example> EXAMPLES = List.of(
+            new DecoderTrainer.Example("reverse abc:", "cba"), new DecoderTrainer.Example("add 1+2=", "3"),
+            new DecoderTrainer.Example("sort dcab:", "abcd"), new DecoderTrainer.Example("reverse xy:", "yx"));
+
+    @Test
+    void gradientOfEveryTaskVectorCoefficientMatchesAFiniteDifference() {
+        checkGradient(MergedWeights.Form.TASK_VECTORS, new double[][] {{0.6, 0.3}, {0.2, 0.9}});
+    }
+
+    @Test
+    void gradientOfEverySoftmaxLogitMatchesAFiniteDifference() {
+        checkGradient(MergedWeights.Form.SOFTMAX_LINEAR, new double[][] {{0.2, 0.7}, {0.5, 0.1}, {0.3, 0.2}});
+    }
+
+    private static void checkGradient(MergedWeights.Form form, double[][] initial) {
+        try (NDManager m = DjlEngine.newManager()) {
+            Map<String, NDArray> base = DecoderTrainer.initialise(TINY, m, 1).named();
+            Map<String, Map<String, NDArray>> models = new LinkedHashMap<>();
+            for (int k = 0; k < initial.length; k++) {
+                Map<String, NDArray> x = DecoderTrainer.initialise(TINY, m, 10 + k).named();
+                // sharp output distributions: at the initial scale every mix predicts nearly uniformly and the
+                // gradients are too small to tell from float rounding
+                x.get(LlamaWeights.lmHeadName()).muli(40);
+                models.put("m" + k, x);
+            }
+            Map<String, Double> depth = depths(base.keySet());
+            try (MergedWeights w = MergedWeights.build(form, form == MergedWeights.Form.TASK_VECTORS ? base : null, models, depth, 2, initial, m)) {
+                // cross-entropy and the entropy term together, so that both paths of the loss are checked
+                DecoderLoss loss = new DecoderLoss(TINY, false, Map.of(), List.of(new DecoderLoss.Task("mixed", EXAMPLES, EXAMPLES)),
+                        EXAMPLES.size(), 0.5, true, m);
+                NDArray p = w.parameter();
+                float[] at = p.toFloatArray();
+                float[] grad;
+                p.setRequiresGradient(true);
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    try (GradientCollector c = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
+                        c.backward(loss.training(w.weights(), new Random(0)));
+                    }
+                    grad = p.getGradient().toFloatArray();
+                }
+                p.setRequiresGradient(false);
+                double h = 1e-2;
+                for (int i = 0; i < at.length; i++) {
+                    float[] plus = at.clone(), minus = at.clone();
+                    plus[i] += (float) h;
+                    minus[i] -= (float) h;
+                    double fd = (value(w, loss, plus) - value(w, loss, minus)) / (2 * h);
+                    assertEquals(fd, grad[i], 0.03 * Math.abs(fd) + 5e-4, form + ": coefficient " + i + " (model " + i / 2 + ", anchor " + i % 2 + ")");
+                }
+                assertTrue(java.util.Arrays.stream(toDoubles(grad)).anyMatch(g -> Math.abs(g) > 1e-2), "a gradient large enough to check: " + java.util.Arrays.toString(grad));
+            }
+        }
+    }
+
+    private static double value(MergedWeights w, DecoderLoss loss, float[] coefficients) {
+        w.parameter().set(coefficients);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            return loss.training(w.weights(), new Random(0)).getFloat();
+        }
+    }
+
+    @Test
+    void mergedTensorsAreTheBasePlusInterpolatedLambdasTimesTaskVectors() {
+        try (NDManager m = DjlEngine.newManager()) {
+            Map<String, NDArray> base = DecoderTrainer.initialise(TINY, m, 1).named();
+            Map<String, NDArray> a = DecoderTrainer.initialise(TINY, m, 2).named(), b = DecoderTrainer.initialise(TINY, m, 3).named();
+            String layer1 = LlamaWeights.layerName(1, "mlp.up_proj.weight");
+            String embed = LlamaWeights.embedName();
+            Map<String, Double> depth = Map.of(layer1, 1.0, embed, 0.0);
+            double[][] lambda = {{0.25, 0.75}, {-0.5, 2.0}};
+            try (MergedWeights w = MergedWeights.build(MergedWeights.Form.TASK_VECTORS, base, ordered(a, b), depth, 2, lambda, m);
+                 NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                Map<String, NDArray> merged = w.weights();
+                assertEquals(java.util.Set.of(layer1, embed), merged.keySet());
+                // depth 1 takes the last anchors, depth 0 the first
+                expect(base.get(layer1), a.get(layer1), b.get(layer1), 0.75, 2.0, merged.get(layer1));
+                expect(base.get(embed), a.get(embed), b.get(embed), 0.25, -0.5, merged.get(embed));
+                assertArrayEquals(new double[] {0.25, 0.75}, w.values()[0], 1e-6);
+            }
+        }
+    }
+
+    private static void expect(NDArray base, NDArray a, NDArray b, double la, double lb, NDArray got) {
+        float[] x = base.toFloatArray(), xa = a.toFloatArray(), xb = b.toFloatArray(), g = got.toFloatArray();
+        for (int i = 0; i < x.length; i++) assertEquals(x[i] + la * (xa[i] - x[i]) + lb * (xb[i] - x[i]), g[i], 1e-5, "element " + i);
+    }
+
+    @Test
+    void softmaxWeightsRoundTripAndShapesAreChecked() {
+        try (NDManager m = DjlEngine.newManager()) {
+            Map<String, NDArray> a = DecoderTrainer.initialise(TINY, m, 2).named(), b = DecoderTrainer.initialise(TINY, m, 3).named();
+            Map<String, Double> depth = depths(a.keySet());
+            try (MergedWeights w = MergedWeights.build(MergedWeights.Form.SOFTMAX_LINEAR, null, ordered(a, b), depth, 1,
+                    new double[][] {{3}, {1}}, m)) {
+                assertEquals(0.75, w.values()[0][0], 1e-6, "positive weights are normalised to sum to 1");
+                w.set(new double[][] {{0.1}, {0.9}});
+                assertEquals(0.9, w.values()[1][0], 1e-6);
+            }
+            Map<String, NDArray> wrong = new LinkedHashMap<>(b);
+            String name = LlamaWeights.finalNormName();
+            wrong.put(name, m.ones(new ai.djl.ndarray.types.Shape(7)));
+            var e = assertThrows(IllegalArgumentException.class, () -> MergedWeights.build(MergedWeights.Form.SOFTMAX_LINEAR, null,
+                    ordered(a, wrong), depth, 1, new double[][] {{1}, {1}}, m));
+            assertTrue(e.getMessage().contains(name), e.getMessage());
+        }
+    }
+
+    /** Layer tensors at their layer's depth over two layers, the rest at 0, as the planner places them. */
+    static Map<String, Double> depths(Iterable<String> names) {
+        Map<String, Double> d = new LinkedHashMap<>();
+        for (String n : names) d.put(n, n.startsWith("model.layers.1.") ? 1.0 : 0.0);
+        return d;
+    }
+
+    private static Map<String, Map<String, NDArray>> ordered(Map<String, NDArray> a, Map<String, NDArray> b) {
+        Map<String, Map<String, NDArray>> m = new LinkedHashMap<>();
+        m.put("a", a);
+        m.put("b", b);
+        return m;
+    }
+
+    private static double[] toDoubles(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+}
