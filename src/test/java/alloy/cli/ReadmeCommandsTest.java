@@ -38,11 +38,12 @@ class ReadmeCommandsTest {
         return out.lines().filter(l -> !l.isBlank()).toList();
     }
 
-    /** Shell words of one command, a trailing comment dropped (README commands use no quoting). */
+    /** Shell words of one command, leading VAR=value settings and a trailing comment dropped (README commands use no quoting). */
     private static List<String> words(String command) {
         List<String> w = new ArrayList<>();
         for (String t : command.trim().split("\\s+")) {
             if (t.startsWith("#")) break;
+            if (w.isEmpty() && t.matches("[A-Za-z_][A-Za-z0-9_]*=.*")) continue;
             w.add(t);
         }
         return w;
