@@ -93,6 +93,12 @@ public final class RecipeYaml {
                 throw new RecipeException(label + ": unknown key '" + k + "'" + hint);
             }
         }
+        if (root.has("chat_template")) {
+            // mergekit writes a named or literal Jinja template into the output's tokenizer_config.json; Alloy copies the
+            // reference model's tokenizer files unchanged, so the key would be silently dropped: refuse it instead
+            throw new RecipeException(label + ": 'chat_template' is not supported: Alloy copies the reference model's tokenizer_config.json "
+                    + "(and its chat template) unchanged; remove the key, or set chat_template in the output's tokenizer_config.json after merging");
+        }
         String method = c.text(root, "merge_method", true).orElseThrow();
         Optional<String> base = c.text(root, "base_model", false);
         List<Recipe.InputModel> models = new ArrayList<>();

@@ -59,6 +59,13 @@ class RecipeRoundTripTest {
         }
     }
 
+    @Test
+    void aChatTemplateIsRefusedNotDropped() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(RecipeException.class, () -> RecipeYaml.parse(
+                "merge_method: linear\nmodels: [a, b]\nchat_template: chatml\n", "chat.yaml", Path.of(".")));
+        assertTrue(e.getMessage().startsWith("chat.yaml: 'chat_template' is not supported"), e.getMessage());
+    }
+
     /** A legal value for {@code p}: a gradient for per-model numbers (so lists round-trip too), else a scalar. */
     private static String value(ParamSpec p, boolean gradient) {
         if (p.kind() == ParamSpec.Kind.FLAG) return "true";
