@@ -37,7 +37,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  *   <li>scalars are typed by YAML 1.1's rules, as PyYAML types them ({@code yes} is true, {@code 1_000} is 1000).</li>
  * </ul>
  */
-final class YamlTree {
+public final class YamlTree {
 
     /** Scalars, lists and mappings a recipe may expand to through aliases; real recipes have a few hundred. */
     static final long MAX_VALUES = 100_000;
@@ -106,6 +106,30 @@ final class YamlTree {
             throw e;
         } catch (RuntimeException e) {
             throw new RecipeException(label + ": not valid YAML: " + oneLine(e), e);
+        }
+    }
+
+    /**
+     * The one YAML mapping of a configuration file other than a recipe (a search, a learning run), read as
+     * recipes are (anchors and merge keys as PyYAML reads them, a key written twice refused with both lines),
+     * refusing any top-level key outside {@code keys}; {@code what} says what the file is in the error.
+     */
+    public static JsonNode mapping(String text, String label, String what, java.util.Set<String> keys) {
+        JsonNode root = read(text, label);
+        if (root == null || !root.isObject()) throw new RecipeException(label + ": " + what);
+        for (var it = root.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!keys.contains(k)) throw new RecipeException(label + ": unknown key '" + k + "' (known: " + String.join(", ", keys.stream().sorted().toList()) + ")");
+        }
+        return root;
+    }
+
+    /** The text of a configuration file; an unreadable file is a one-line error naming it. */
+    public static String text(java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new RecipeException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 

@@ -3,13 +3,9 @@ package alloy.search;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;
 import alloy.recipe.RecipeException;
+import alloy.recipe.YamlTree;
 import alloy.tensor.DType;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,30 +59,13 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
             "init", "steps", "learning_rate", "batch", "eval_every", "patience", "stopping_fraction", "entropy", "supervised", "budget",
             "seed", "threads", "compare_with", "dtype");
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
     public static LearnSpec read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new RecipeException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        String text = YamlTree.text(file);
         return parse(text, file.toString(), file.toAbsolutePath().getParent());
     }
 
     public static LearnSpec parse(String text, String label, Path folder) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(text);
-        } catch (IOException e) {
-            throw new RecipeException(label + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
-        }
-        if (root == null || !root.isObject()) throw new RecipeException(label + ": a learn file is a YAML mapping (merge_method, models, tasks)");
-        for (var it = root.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!KEYS.contains(k)) throw new RecipeException(label + ": unknown key '" + k + "' (known: " + String.join(", ", KEYS.stream().sorted().toList()) + ")");
-        }
+        JsonNode root = YamlTree.mapping(text, label, "a learn file is a YAML mapping (merge_method, models, tasks)", KEYS);
         try {
             JsonNode method = root.get("merge_method");
             if (method == null || !method.isTextual()) throw new RecipeException(label + ": 'merge_method' is required (a string)");

@@ -1,10 +1,8 @@
 package alloy.search;
 
 import alloy.recipe.RecipeException;
-import com.fasterxml.jackson.core.JsonParser;
+import alloy.recipe.YamlTree;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,30 +125,13 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
     private static final Set<String> KEYS = Set.of("merge_method", "base_model", "models", "parameters", "fixed", "granularity",
             "filters", "tasks", "profile", "population", "generations", "budget", "seed", "elites", "dtype", "objectives", "chain");
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-
     public static SearchSpec read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new RecipeException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        String text = YamlTree.text(file);
         return parse(text, file.toString(), file.toAbsolutePath().getParent());
     }
 
     public static SearchSpec parse(String text, String label, Path folder) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(text);
-        } catch (IOException e) {
-            throw new RecipeException(label + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""), e);
-        }
-        if (root == null || !root.isObject()) throw new RecipeException(label + ": a search is a YAML mapping (merge_method, models, parameters, tasks)");
-        for (var it = root.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!KEYS.contains(k)) throw new RecipeException(label + ": unknown key '" + k + "' (known: " + String.join(", ", KEYS.stream().sorted().toList()) + ")");
-        }
+        JsonNode root = YamlTree.mapping(text, label, "a search is a YAML mapping (merge_method, models, parameters, tasks)", KEYS);
         try {
             String method = text(root, "merge_method", label);
             Optional<String> base = Optional.ofNullable(root.get("base_model")).map(JsonNode::asText);
@@ -231,7 +212,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
         if (pareto) m.put("objectives", "pareto");
         if (!chain.isEmpty()) m.put("chain", chain);
         try {
-            return YAML.writeValueAsString(m).replaceFirst("^---\\n", "");
+            return new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).writeValueAsString(m).replaceFirst("^---\\n", "");
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
