@@ -36,6 +36,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import java.time.Duration;
+import java.util.OptionalLong;
 
 @Command(name = "evolve", mixinStandardHelpOptions = true,
         description = {"Genetic search over per-model or per-layer merge coefficients (Jenetics), every candidate merged in memory",
@@ -94,7 +96,7 @@ final class EvolveCommand implements Callable<Integer> {
         if (!spec.chain().isEmpty()) throw new IllegalArgumentException("--chain-orders compares every order; the search already fixes 'chain: " + spec.chain() + "'");
         if (spec.models().size() != 3) throw new IllegalArgumentException("--chain-orders needs exactly three models, found " + spec.models().size());
         if (spec.budget().isEmpty() && spec.duration().isEmpty()) throw new IllegalArgumentException("--chain-orders splits a budget three ways: give 'budget' or --budget");
-        var third = spec.budget().isPresent() ? java.util.OptionalLong.of(Math.max(1, spec.budget().getAsLong() / 3)) : java.util.OptionalLong.empty();
+        var third = spec.budget().isPresent() ? OptionalLong.of(Math.max(1, spec.budget().getAsLong() / 3)) : OptionalLong.empty();
         var thirdTime = spec.duration().map(d -> d.dividedBy(3));
         Map<String, Evolution.Result> byOrder = new LinkedHashMap<>();
         for (List<Integer> order : SearchSpec.chainOrders()) {
@@ -217,8 +219,8 @@ final class EvolveCommand implements Callable<Integer> {
         var budgetTime = s.duration();
         if (budget != null) {
             Object b = SearchSpec.parseBudget(budget, "--budget");
-            budgetEvals = b instanceof Long n ? java.util.OptionalLong.of(n) : java.util.OptionalLong.empty();
-            budgetTime = b instanceof java.time.Duration d ? Optional.of(d) : Optional.empty();
+            budgetEvals = b instanceof Long n ? OptionalLong.of(n) : OptionalLong.empty();
+            budgetTime = b instanceof Duration d ? Optional.of(d) : Optional.empty();
         }
         return new SearchSpec(s.mergeMethod(), s.baseModel(), s.models(), s.tuned(), s.fixed(), s.granularity(), s.filters(), s.tasks(),
                 profile != null ? Optional.of(profile) : s.profile(), s.population(), s.generations(), budgetEvals, budgetTime,

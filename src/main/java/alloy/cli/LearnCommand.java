@@ -41,6 +41,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import java.util.Arrays;
 
 @Command(name = "learn", mixinStandardHelpOptions = true,
         description = {"Learn per-model, per-layer merge coefficients by gradient (Adam through the merged forward pass, the models frozen)",
@@ -148,8 +149,8 @@ final class LearnCommand implements Callable<Integer> {
                     Recipe recipe = e.getValue() instanceof Candidate.Merge m ? m.recipe() : null;
                     // the learned recipe's cost includes learning it, so the leaderboard compares like with like
                     double cost = seconds.get(e.getKey()) + (e.getKey().equals(LEARNED) ? learnSeconds : 0);
-                    Runs.scores(w, e.getKey(), recipe, null, alloy.eval.task.Split.SEARCH, search.get(e.getKey()), Double.NaN);
-                    Runs.scores(w, e.getKey(), recipe, null, alloy.eval.task.Split.HELDOUT, heldout.get(e.getKey()), cost);
+                    Runs.scores(w, e.getKey(), recipe, null, Split.SEARCH, search.get(e.getKey()), Double.NaN);
+                    Runs.scores(w, e.getKey(), recipe, null, Split.HELDOUT, heldout.get(e.getKey()), cost);
                 }
                 w.text("learned.yaml", "# learned by alloy learn: " + r.steps().size() + " Adam steps, best early-stopping loss "
                         + String.format(Locale.ROOT, "%.4f at step %d, %.1f s", r.bestCheck().loss(), r.bestCheck().step(), learnSeconds) + "\n" + RecipeYaml.write(learned));
@@ -192,7 +193,7 @@ final class LearnCommand implements Callable<Integer> {
 
     static double[][] fill(int rows, int cols, double v) {
         double[][] a = new double[rows][cols];
-        for (double[] row : a) java.util.Arrays.fill(row, v);
+        for (double[] row : a) Arrays.fill(row, v);
         return a;
     }
 

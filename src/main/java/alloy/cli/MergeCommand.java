@@ -23,6 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import alloy.io.Checkpoint;
 
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = "Run a mergekit-style YAML recipe and write the merged checkpoint (safetensors, sharded, atomic).")
@@ -118,7 +119,7 @@ final class MergeCommand implements Callable<Integer> {
                 if (recipe.stages().isEmpty()) throw new IllegalArgumentException("--save-stages: " + recipeFile + " has one document, no stages");
                 for (Recipe.Stage st : recipe.stages()) {
                     // the stage again, over the same open models and earlier results: written as any merge is (atomic, model card)
-                    Map<String, alloy.io.Checkpoint> own = new LinkedHashMap<>();
+                    Map<String, Checkpoint> own = new LinkedHashMap<>();
                     for (String ref : st.recipe().referencedModels()) own.put(ref, run.inputs().get(ref));
                     try (MergeRun stage = MergeRun.prepare(st.recipe(), own, opt)) {
                         Path written = stage.toDisk(new OutputTarget(saveStages.resolve(st.name()), overwrite, List.of(recipeFile)), shardBytes, opt, s -> {});

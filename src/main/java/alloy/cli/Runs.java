@@ -18,6 +18,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Model.CommandSpec;
+import alloy.merge.MergeMethods;
+import alloy.merge.ParamSpec;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 /** Scores as rows of the common results layout ({@code alloy.results}), for every command that scores. */
 final class Runs {
@@ -52,11 +57,11 @@ final class Runs {
     /** A short summary of a recipe's values: {@code expert-add: weight=[0.91, 0.4] density=0.7; ...; lambda=1}. */
     static String params(Recipe r) {
         // the method's flags (normalize, rescale, ...) print as true/false, as in the recipe, not as 1/0
-        java.util.Set<String> flags = new java.util.HashSet<>();
+        Set<String> flags = new HashSet<>();
         try {
-            var method = alloy.merge.MergeMethods.get(r.mergeMethod());
-            for (var ps : method.parameters()) if (ps.kind() == alloy.merge.ParamSpec.Kind.FLAG) flags.add(ps.name());
-            for (var ps : method.tensorParameters()) if (ps.kind() == alloy.merge.ParamSpec.Kind.FLAG) flags.add(ps.name());
+            var method = MergeMethods.get(r.mergeMethod());
+            for (var ps : method.parameters()) if (ps.kind() == ParamSpec.Kind.FLAG) flags.add(ps.name());
+            for (var ps : method.tensorParameters()) if (ps.kind() == ParamSpec.Kind.FLAG) flags.add(ps.name());
         } catch (RuntimeException unknownMethod) {
             // a recipe that got this far has a known method; numbers as written otherwise
         }
@@ -71,7 +76,7 @@ final class Runs {
         return String.join("; ", parts);
     }
 
-    private static String values(Map<String, ParameterSetting> ps, java.util.Set<String> flags) {
+    private static String values(Map<String, ParameterSetting> ps, Set<String> flags) {
         return ps.entrySet().stream().map(e -> e.getKey() + "=" + (flags.contains(e.getKey()) && e.getValue() instanceof ParameterSetting.Scalar sc
                 ? String.valueOf(sc.value() != 0) : value(e.getValue()))).collect(Collectors.joining(" "));
     }
@@ -79,7 +84,7 @@ final class Runs {
     private static String value(ParameterSetting s) {
         return switch (s) {
             case ParameterSetting.Scalar sc -> num(sc.value());
-            case ParameterSetting.Gradient g -> java.util.Arrays.stream(g.anchors()).mapToObj(Runs::num).collect(Collectors.joining(", ", "[", "]"));
+            case ParameterSetting.Gradient g -> Arrays.stream(g.anchors()).mapToObj(Runs::num).collect(Collectors.joining(", ", "[", "]"));
             case ParameterSetting.Filtered f -> f.conditions().stream()
                     .map(c -> (c.filter() == null ? "*" : c.filter()) + ":" + value(c.value())).collect(Collectors.joining(" ", "{", "}"));
         };

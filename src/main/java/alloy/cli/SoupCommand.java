@@ -29,6 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 
 @Command(name = "soup", mixinStandardHelpOptions = true,
         description = {"Model soups of N checkpoints of one base. Without --greedy: the uniform average (a linear merge with equal weights), written to -o.",
@@ -110,7 +112,7 @@ final class SoupCommand implements Callable<Integer> {
                         case REJECT -> "reject (does not improve)";
                     }));
         }
-        Path dir = results != null ? results : Runs.defaultDir("soup", java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path dir = results != null ? results : Runs.defaultDir("soup", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         try (RunWriter w = RunWriter.create(dir, Runs.info(RunKind.SOUP, spec, sets).withInput("models", models))) {
             for (GreedySoup.Entry e : res.scored()) Runs.scores(w, Report.shorten(e.label()), e.recipe(), null, e.split(), e.results(), e.seconds());
             for (GreedySoup.Step s : res.steps()) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Locale;
 
 /**
  * A PEFT LoRA adapter: {@code adapter_config.json} beside {@code adapter_model.safetensors}, checked whole on
@@ -96,8 +97,8 @@ public record LoraAdapter(String label, LoraConfig config, Checkpoint tensors, M
                     + unsupportedHint(t.name())));
             Half h = halves.get(n.module());
             if (h != null && h.kind() != n.kind()) {
-                throw new CheckpointException(file + ": module '" + n.module() + "' has both " + h.kind().name().toLowerCase(java.util.Locale.ROOT)
-                        + " and " + n.kind().name().toLowerCase(java.util.Locale.ROOT) + " LoRA factors (tensor '" + t.name() + "')");
+                throw new CheckpointException(file + ": module '" + n.module() + "' has both " + h.kind().name().toLowerCase(Locale.ROOT)
+                        + " and " + n.kind().name().toLowerCase(Locale.ROOT) + " LoRA factors (tensor '" + t.name() + "')");
             }
             if (h == null) h = new Half(n.kind(), null, null);
             TensorInfo prev = n.isA() ? h.a() : h.b();

@@ -30,6 +30,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.TreeSet;
+import alloy.merge.TensorSeeds;
+import java.util.Locale;
 
 /**
  * Combines LoRA adapters into one adapter, as PEFT's LoraModel.add_weighted_adapter does
@@ -193,7 +195,7 @@ public final class LoraCombine {
     }
 
     private static String describe(LoraModule m) {
-        return m.kind().name().toLowerCase(java.util.Locale.ROOT) + (m.transposed() ? " (transposed delta)" : "");
+        return m.kind().name().toLowerCase(Locale.ROOT) + (m.transposed() ? " (transposed delta)" : "");
     }
 
     /** The new adapter_config.json: the first adapter's, with PEFT's changes (see the class comment). */
@@ -302,7 +304,7 @@ public final class LoraCombine {
     static FloatTensor combineTensors(CombineMethod method, String tensor, List<FloatTensor> xs, List<String> labels, float[] w,
                                       Options opt, Arena arena) {
         double density = opt.density().orElse(1.0);
-        long seed = alloy.merge.TensorSeeds.of(opt.seed(), tensor);
+        long seed = TensorSeeds.of(opt.seed(), tensor);
         return switch (method) {
             case LINEAR -> viaTaskArithmetic(MergeMethods.get("task_arithmetic"), tensor, xs, labels, w, 1.0, seed, arena);
             case MAGNITUDE_PRUNE -> viaTaskArithmetic(MAGNITUDE_PRUNE, tensor, xs, labels, w, density, seed, arena);

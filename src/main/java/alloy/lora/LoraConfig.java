@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import java.util.Locale;
 
 /**
  * A PEFT {@code adapter_config.json} for a LoRA adapter: the fields that decide what B·A means, plus the whole
@@ -202,7 +203,7 @@ public record LoraConfig(Path file, ObjectNode json, int r, double loraAlpha, bo
         JsonNode n = json.get(key);
         Map<String, JsonNode> out = new LinkedHashMap<>();
         if (n == null || n.isNull()) return out;
-        if (!n.isObject()) throw bad(file, key, "an object", n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+        if (!n.isObject()) throw bad(file, key, "an object", n.getNodeType().toString().toLowerCase(Locale.ROOT));
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
             var e = it.next();
             out.put(e.getKey(), e.getValue());

@@ -21,6 +21,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Folds LoRA adapters into their base model: for every adapted weight
@@ -156,7 +158,7 @@ public final class LoraFold {
             }
         }
         for (int drop = 1; drop <= droppable; drop++) {
-            String shorter = String.join(".", java.util.Arrays.copyOfRange(parts, drop, parts.length));
+            String shorter = String.join(".", Arrays.copyOfRange(parts, drop, parts.length));
             if (base.has(shorter)) return shorter;
         }
         List<String> longer = base.tensors().stream().map(TensorInfo::name).filter(n -> n.endsWith("." + want)).toList();
@@ -260,7 +262,7 @@ public final class LoraFold {
 
     private static void awaitQuiet(ExecutorService pool) {
         try {
-            if (!pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) System.err.println("warning: fold workers still running");
+            if (!pool.awaitTermination(1, TimeUnit.MINUTES)) System.err.println("warning: fold workers still running");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

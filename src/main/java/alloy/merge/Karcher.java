@@ -7,6 +7,7 @@ import alloy.tensor.Kernels;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.lang.foreign.MemorySegment;
 
 /**
  * The Karcher (Riemannian) mean of the models' directions on the unit sphere, rescaled by the mean of
@@ -65,7 +66,7 @@ public record Karcher() implements MergeMethod {
         kernels.weightedSum(valid, c, u);
         double nu = Math.sqrt(kernels.sumSquares(u));
         if (nu < tol) {
-            java.lang.foreign.MemorySegment.copy(valid.get(0).data(), 0, u.data(), 0, u.data().byteSize());
+            MemorySegment.copy(valid.get(0).data(), 0, u.data(), 0, u.data().byteSize());
             kernels.scale(u, (float) (1 / validNorm.get(0)));
         } else {
             kernels.scale(u, (float) (1 / nu));

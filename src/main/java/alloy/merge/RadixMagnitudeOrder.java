@@ -11,6 +11,10 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * O(n) magnitude ordering. Selection: a histogram of the top 16 of the 31 magnitude bits finds the bucket
@@ -55,8 +59,8 @@ final class RadixMagnitudeOrder implements MagnitudeOrder {
      * result does not depend on which block went where.
      */
     private static long[] histogram(long n, int buckets, Counts counts) {
-        java.util.concurrent.ConcurrentLinkedQueue<long[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        java.util.List<long[]> all = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        ConcurrentLinkedQueue<long[]> free = new ConcurrentLinkedQueue<>();
+        List<long[]> all = Collections.synchronizedList(new ArrayList<>());
         Blocks.forEach(n, (from, to) -> {
             long[] h = free.poll();
             if (h == null) all.add(h = new long[buckets]);

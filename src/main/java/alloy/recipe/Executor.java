@@ -31,6 +31,7 @@ import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import alloy.merge.TensorSeeds;
 
 /**
  * Runs a {@link Plan}: one tensor at a time per worker (its blocks shared with idle workers), each worker with a {@link ScratchArena} (from the
@@ -221,7 +222,7 @@ public final class Executor {
         }
         Optional<FloatTensor> base = step.base().map(b -> in.stream().filter(x -> x.isBase() && x.model().equals(b.model()))
                 .map(MergeInput::tensor).findFirst().orElseGet(() -> read(b, step.shape(), arena)));
-        TensorTask task = new TensorTask(step.name(), base, in, step.global(), alloy.merge.TensorSeeds.of(seed, step.name()));
+        TensorTask task = new TensorTask(step.name(), base, in, step.global(), TensorSeeds.of(seed, step.name()));
         FloatTensor out = plan.method().merge(task, arena, kernels);
         long bad = kernels.firstNonFinite(out);
         if (bad >= 0) {

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Locale;
 
 /**
  * One merge from recipe to result: opens every input (headers checked), plans, and executes to disk or to
@@ -305,7 +306,7 @@ public final class MergeRun implements AutoCloseable {
             if (recipe.baseModel().filter(m::equals).isPresent()) continue;
             b.append("- `").append(m).append("`\n");
         }
-        b.append(String.format(java.util.Locale.ROOT, "%n%d tensors, %d layers, %s.%n", plan.steps().size(), plan.outLayers(), plan.outDtype().torchName()));
+        b.append(String.format(Locale.ROOT, "%n%d tensors, %d layers, %s.%n", plan.steps().size(), plan.outLayers(), plan.outDtype().torchName()));
         if (!origin.isBlank()) b.append("\n## How it was chosen\n\n").append(origin.strip()).append('\n');
         b.append("\n## Recipe\n\nRun it again with `alloy merge mergekit_config.yml OUT` (or mergekit):\n\n```yaml\n")
                 .append(RecipeYaml.write(full)).append("```\n");

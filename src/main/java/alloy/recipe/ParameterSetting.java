@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.stream.Collectors;
 import java.util.stream.DoubleStream;
+import java.util.LinkedHashMap;
 
 /**
  * A parameter value as a mergekit recipe writes it: a number (booleans as 1/0), a gradient list
@@ -90,7 +91,7 @@ public sealed interface ParameterSetting {
 
         @Override public Object toYaml() {
             return conditions.stream().map(c -> {
-                var m = new java.util.LinkedHashMap<String, Object>();
+                var m = new LinkedHashMap<String, Object>();
                 if (c.filter() != null) m.put("filter", c.filter());
                 m.put("value", c.value().toYaml());
                 return m;

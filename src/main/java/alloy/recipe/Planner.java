@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Checks a recipe against its method and its inputs' headers and turns it into a {@link Plan}. Everything
@@ -189,7 +191,7 @@ public final class Planner {
             if (c == ref) continue;
             Map<String, Integer> theirs = LayerLayout.of(c).containers(), ours = layout.containers();
             if (theirs.equals(ours)) continue;
-            Set<String> stacks = new java.util.TreeSet<>(ours.keySet());
+            Set<String> stacks = new TreeSet<>(ours.keySet());
             stacks.addAll(theirs.keySet());
             for (String stack : stacks) {
                 int a = ours.getOrDefault(stack, 0), b = theirs.getOrDefault(stack, 0);
@@ -263,7 +265,7 @@ public final class Planner {
         return out;
     }
 
-    private Plan.Step sliceStep(String outName, Recipe.OutputSlice s, java.util.function.Function<Recipe.InputSlice, String> nameIn, double t) {
+    private Plan.Step sliceStep(String outName, Recipe.OutputSlice s, Function<Recipe.InputSlice, String> nameIn, double t) {
         List<Plan.Source> sources = new ArrayList<>();
         List<Map<String, ParameterSetting>> own = new ArrayList<>();
         Optional<Plan.Source> base = Optional.empty();

@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * A mergekit-compatible merge recipe. Exactly one of {@code models} (every layer of every model) or
@@ -90,7 +93,7 @@ public record Recipe(
         }
         Objects.requireNonNull(folder, "folder");
         stages = List.copyOf(stages);
-        java.util.Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         for (Stage st : stages) {
             if (!names.add(st.name())) throw new IllegalArgumentException("two stages are named '" + st.name() + "'");
         }
@@ -114,7 +117,7 @@ public record Recipe(
     }
 
     static Map<String, ParameterSetting> ordered(Map<String, ParameterSetting> p) {
-        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(p));
+        return Collections.unmodifiableMap(new LinkedHashMap<>(p));
     }
 
     /**
@@ -124,7 +127,7 @@ public record Recipe(
     public List<String> referencedModels() {
         if (stages.isEmpty()) return documentModels();
         LinkedHashSet<String> all = new LinkedHashSet<>();
-        java.util.Set<String> names = new java.util.HashSet<>(stageNames());
+        Set<String> names = new HashSet<>(stageNames());
         for (Stage st : stages) all.addAll(st.recipe().documentModels());
         all.addAll(documentModels());
         all.removeAll(names);

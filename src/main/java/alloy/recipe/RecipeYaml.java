@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Locale;
 
 /**
  * Reads and writes mergekit YAML recipes. Every error names the file and the key path
@@ -54,8 +55,8 @@ public final class RecipeYaml {
         List<JsonNode> docs = YamlTree.readAll(text, label);
         if (docs.size() <= 1) return document(docs.isEmpty() ? null : docs.get(0), label, folder);
         List<Recipe.Stage> stages = new ArrayList<>();
-        Set<String> names = new java.util.HashSet<>();
-        Set<String> later = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
+        Set<String> later = new HashSet<>();
         for (int i = 0; i < docs.size() - 1; i++) {
             JsonNode n = docs.get(i).isObject() ? docs.get(i).get("name") : null;
             if (n != null && n.isTextual()) later.add(n.asText());
@@ -229,7 +230,7 @@ public final class RecipeYaml {
                     if (val == null) throw err(ek + ".value", "is missing");
                     JsonNode f = e.get("filter");
                     // a mapping or list has no text: read as "" it would match every tensor
-                    if (f != null && !f.isNull() && !f.isValueNode()) throw err(ek + ".filter", "must be a string, found " + f.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+                    if (f != null && !f.isNull() && !f.isValueNode()) throw err(ek + ".filter", "must be a string, found " + f.getNodeType().toString().toLowerCase(Locale.ROOT));
                     conds.add(new ParameterSetting.Condition(f == null || f.isNull() ? null : f.asText(), setting(val, ek + ".value", false)));
                 }
                 return new ParameterSetting.Filtered(conds);

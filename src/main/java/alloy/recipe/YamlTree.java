@@ -21,6 +21,10 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * A recipe's YAML read into a Jackson tree the way YAML, and so mergekit (PyYAML's safe_load), reads it.
@@ -114,7 +118,7 @@ public final class YamlTree {
      * recipes are (anchors and merge keys as PyYAML reads them, a key written twice refused with both lines),
      * refusing any top-level key outside {@code keys}; {@code what} says what the file is in the error.
      */
-    public static JsonNode mapping(String text, String label, String what, java.util.Set<String> keys) {
+    public static JsonNode mapping(String text, String label, String what, Set<String> keys) {
         JsonNode root = read(text, label);
         if (root == null || !root.isObject()) throw new RecipeException(label + ": " + what);
         for (var it = root.fieldNames(); it.hasNext(); ) {
@@ -125,10 +129,10 @@ public final class YamlTree {
     }
 
     /** The text of a configuration file; an unreadable file is a one-line error naming it. */
-    public static String text(java.nio.file.Path file) {
+    public static String text(Path file) {
         try {
-            return java.nio.file.Files.readString(file);
-        } catch (java.io.IOException e) {
+            return Files.readString(file);
+        } catch (IOException e) {
             throw new RecipeException(file + ": cannot read: " + e.getMessage(), e);
         }
     }

@@ -47,6 +47,9 @@ import org.jfree.data.xy.XIntervalSeries;
 import org.jfree.data.xy.XIntervalSeriesCollection;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.chart.plot.Plot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.renderer.xy.AbstractXYItemRenderer;
 
 /**
  * The report's plots, each a JFreeChart rendered to inline SVG with one mark group per data point: the
@@ -121,7 +124,7 @@ final class Plots {
             plot.add(sub, 1);
             t++;
         }
-        plot.setOrientation(org.jfree.chart.plot.PlotOrientation.VERTICAL);
+        plot.setOrientation(PlotOrientation.VERTICAL);
         String split = r.split() == Split.HELDOUT ? "held-out split" : r.split().id().toUpperCase(Locale.ROOT) + " split (optimistic: chosen on it)";
         JFreeChart chart = chart("Leaderboard, " + split, plot, false);
         chart.addSubtitle(subtitle("point: score; whisker: 95% bootstrap interval; " + String.join("; ", r.tasks().stream()
@@ -434,7 +437,7 @@ final class Plots {
 
     // ---- shared ----------------------------------------------------------------------------------------------------
 
-    private static JFreeChart chart(String title, org.jfree.chart.plot.Plot plot, boolean legend) {
+    private static JFreeChart chart(String title, Plot plot, boolean legend) {
         JFreeChart chart = new JFreeChart(title, TITLE, plot, legend);
         chart.setBackgroundPaint(Color.WHITE);
         chart.setPadding(new RectangleInsets(6, 6, 6, 10));
@@ -450,7 +453,7 @@ final class Plots {
     private static void legendLabels(JFreeChart chart) {
         if (!(chart.getPlot() instanceof XYPlot p)) return;
         XYItemRenderer r = p.getRenderer();
-        if (r instanceof org.jfree.chart.renderer.xy.AbstractXYItemRenderer a) {
+        if (r instanceof AbstractXYItemRenderer a) {
             a.setLegendItemLabelGenerator((ds, s) -> ds.getSeriesKey(s).toString().replaceFirst("^" + MarkedRenderers.LINE, ""));
         }
     }

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.LinkOption;
 
 /**
  * Writes one run directory in the layout every command shares (results/README.md): run.json, candidates.csv,
@@ -56,7 +58,7 @@ public final class RunWriter implements AutoCloseable {
         Path abs = dir.toAbsolutePath().normalize();
         if (Files.exists(abs) && !Files.isDirectory(abs)) throw new IllegalArgumentException(dir + " is a file, not a results directory");
         for (String name : Layout.OWNED) {
-            if (Files.exists(abs.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.exists(abs.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
                 throw new IllegalArgumentException(dir + " already holds a run (" + name + "); choose another output folder or remove it");
             }
         }
@@ -287,7 +289,7 @@ public final class RunWriter implements AutoCloseable {
         Files.writeString(tmp, content, StandardCharsets.UTF_8);
         try {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+        } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
     }

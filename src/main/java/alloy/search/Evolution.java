@@ -42,6 +42,8 @@ import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
 import java.util.stream.Stream;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 
 /**
  * The genetic search of {@code alloy evolve}. Parents alone and the uniform merge are scored first (they
@@ -164,7 +166,7 @@ public final class Evolution {
         // a Pareto search chooses on its front alone; a weighted one also among the baselines it was seeded with
         Stream<Scored> seeded = front.isEmpty() ? baselines.stream().filter(b -> b.recipe() != null) : Stream.empty();
         List<Scored> elites = Stream.concat(pool, seeded)
-                .collect(java.util.stream.Collectors.toMap(s -> s.recipe() == null ? s.label() : RecipeYaml.write(s.recipe()), s -> s, (a, b) -> a, LinkedHashMap::new))
+                .collect(Collectors.toMap(s -> s.recipe() == null ? s.label() : RecipeYaml.write(s.recipe()), s -> s, (a, b) -> a, LinkedHashMap::new))
                 .values().stream().sorted(Comparator.comparingDouble(Scored::objective).reversed()).limit(spec.elites()).toList();
         Scored winner = elites.get(0);
         if (!stopped && selection != Split.SEARCH) {
@@ -206,7 +208,7 @@ public final class Evolution {
 
     private double[] infeasible() {
         double[] v = new double[spec.tasks().size()];
-        java.util.Arrays.fill(v, 2 * INFEASIBLE);
+        Arrays.fill(v, 2 * INFEASIBLE);
         return v;
     }
 
@@ -289,8 +291,8 @@ public final class Evolution {
         EvolutionResult<DoubleGene, Vec<double[]>> last = null;
         for (EvolutionResult<DoubleGene, Vec<double[]>> r : generations(engine)) {
             double[] objs = r.population().stream().map(p -> scoredOf(p.genotype())).filter(x -> x != null).mapToDouble(Scored::objective).filter(v -> v > INFEASIBLE).toArray();
-            Generation g = new Generation((int) r.generation(), evaluated.size(), java.util.Arrays.stream(objs).max().orElse(Double.NaN),
-                    java.util.Arrays.stream(objs).average().orElse(Double.NaN), (System.nanoTime() - t0) / 1e9);
+            Generation g = new Generation((int) r.generation(), evaluated.size(), Arrays.stream(objs).max().orElse(Double.NaN),
+                    Arrays.stream(objs).average().orElse(Double.NaN), (System.nanoTime() - t0) / 1e9);
             generations.add(g);
             listener.generation(g);
             last = r;

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Greedy soup (Wortsman et al., 2022, "Model soups", recipe 1): order the checkpoints by their own score on
@@ -65,7 +66,7 @@ public final class GreedySoup {
                 dtype, Optional.empty(), Optional.empty(), folder);
     }
 
-    public Result run(CandidateScorer scorer, Split selection, Bootstrap bootstrap, java.util.function.Consumer<Step> listener) {
+    public Result run(CandidateScorer scorer, Split selection, Bootstrap bootstrap, Consumer<Step> listener) {
         List<Entry> scored = new ArrayList<>();
         Map<String, List<TaskResult>> alone = new LinkedHashMap<>();
         for (String m : models) {

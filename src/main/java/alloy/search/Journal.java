@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.nio.file.FileAlreadyExistsException;
 
 /**
  * Every scored candidate of a search, one JSON line each, appended and fsynced as soon as it is scored, so
@@ -80,7 +81,7 @@ public final class Journal implements AutoCloseable {
             FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             lock(f, ch);
             return new Journal(f, ch, List.of());
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             throw new IllegalArgumentException(f + ": a search journal is already there; resume it with --resume " + dir + " or choose another --out");
         } catch (IOException e) {
             throw new UncheckedIOException(f + ": cannot create journal: " + e.getMessage(), e);

@@ -17,6 +17,10 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.util.Collections;
+import java.util.HashSet;
 
 /**
  * What {@code alloy evolve} searches: the models and method of a mergekit recipe, the parameters to tune
@@ -90,10 +94,10 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
     public SearchSpec {
         Objects.requireNonNull(mergeMethod, "merge_method");
         models = List.copyOf(models);
-        tuned = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tuned));
-        fixed = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fixed));
+        tuned = Collections.unmodifiableMap(new LinkedHashMap<>(tuned));
+        fixed = Collections.unmodifiableMap(new LinkedHashMap<>(fixed));
         filters = List.copyOf(filters);
-        tasks = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
+        tasks = Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
         if (models.isEmpty()) throw new IllegalArgumentException("'models': at least one model");
         if (tuned.isEmpty()) throw new IllegalArgumentException("'parameters': name at least one parameter to tune, with bounds");
         if (tasks.isEmpty()) throw new IllegalArgumentException("'tasks': at least one proxy set");
@@ -106,7 +110,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
         Objects.requireNonNull(folder, "folder");
         chain = List.copyOf(chain);
         if (!chain.isEmpty()) {
-            if (models.size() != 3 || chain.size() != 3 || !new java.util.HashSet<>(chain).equals(Set.of(0, 1, 2))) {
+            if (models.size() != 3 || chain.size() != 3 || !new HashSet<>(chain).equals(Set.of(0, 1, 2))) {
                 throw new IllegalArgumentException("'chain': a permutation of [0, 1, 2] over exactly three models (the first two merge first), found "
                         + chain + " over " + models.size() + " models");
             }
@@ -212,7 +216,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
         if (pareto) m.put("objectives", "pareto");
         if (!chain.isEmpty()) m.put("chain", chain);
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).writeValueAsString(m).replaceFirst("^---\\n", "");
+            return new ObjectMapper(new YAMLFactory()).writeValueAsString(m).replaceFirst("^---\\n", "");
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

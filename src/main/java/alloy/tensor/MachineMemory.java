@@ -1,6 +1,8 @@
 package alloy.tensor;
 
 import java.lang.management.ManagementFactory;
+import com.sun.management.OperatingSystemMXBean;
+import java.util.Locale;
 
 /**
  * The machine's physical memory, as the bound on any one tensor Alloy decodes or merges: a header may
@@ -13,7 +15,7 @@ public final class MachineMemory {
 
     /** Total physical memory in bytes (the container's limit where there is one), or Long.MAX_VALUE when unknown. */
     public static long total() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             long t = os.getTotalMemorySize();
             if (t > 0) return t;
         }
@@ -37,6 +39,6 @@ public final class MachineMemory {
             v /= 1024;
             u++;
         }
-        return u == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

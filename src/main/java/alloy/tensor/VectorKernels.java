@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import java.util.Arrays;
 
 /**
  * SIMD kernels over native float32 segments. Each loop runs whole vectors and finishes the tail with the
@@ -172,7 +173,7 @@ final class VectorKernels implements Kernels {
         MemorySegment s = x.data();
         long n = x.size();
         long[] first = new long[Math.toIntExact(Blocks.count(n))];
-        java.util.Arrays.fill(first, -1);   // a block that did not run (alloy.blocks=off runs one call) found nothing
+        Arrays.fill(first, -1);   // a block that did not run (alloy.blocks=off runs one call) found nothing
         Blocks.forEach(n, (from, to) -> first[(int) (from / Blocks.SIZE)] = firstNonFinite(s, from, to));
         for (long f : first) if (f >= 0) return f;
         return -1;

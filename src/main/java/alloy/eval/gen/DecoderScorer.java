@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import alloy.eval.stats.Metrics;
 
 /**
  * Scores Llama-family decoders on generation, choice and perplexity proxy sets, one candidate at a time:
@@ -100,7 +101,7 @@ public final class DecoderScorer implements Scorer {
                 var result = DecoderScoring.perplexity(lm, p.items(split).stream().map(TextItem::text).toList(), settings.batchSize());
                 double[] nll = result.nll();
                 int[] tokens = result.tokens();
-                all.put("ppl", bootstrap.statistic("ppl", nll.length, alloy.eval.stats.Metrics.perplexityOf(nll, tokens)));
+                all.put("ppl", bootstrap.statistic("ppl", nll.length, Metrics.perplexityOf(nll, tokens)));
                 double[] loglik = new double[nll.length];
                 for (int i = 0; i < nll.length; i++) loglik[i] = -nll[i] / tokens[i];
                 all.put("loglik", bootstrap.mean("loglik", loglik));

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.Collections;
 
 /**
  * The loss of a merged decoder on skill sets: for each set, the mean cross-entropy of the gold answers
@@ -139,7 +140,7 @@ public final class DecoderLoss implements LearnLoss {
         if (from.size() <= batchPerTask) return from;
         List<DecoderTrainer.Example> copy = new ArrayList<>(from);
         // a partial Fisher-Yates shuffle: the first batchPerTask are a uniform sample without replacement
-        for (int i = 0; i < batchPerTask; i++) java.util.Collections.swap(copy, i, i + random.nextInt(copy.size() - i));
+        for (int i = 0; i < batchPerTask; i++) Collections.swap(copy, i, i + random.nextInt(copy.size() - i));
         return copy.subList(0, batchPerTask);
     }
 

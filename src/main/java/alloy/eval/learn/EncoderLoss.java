@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.Collections;
 
 /**
  * The loss of a merged sentence encoder on embedding sets, each set weighted alike:
@@ -158,7 +159,7 @@ public final class EncoderLoss implements LearnLoss {
     private List<Item> draw(List<Item> from, Random random) {
         if (from.size() <= batch) return from;
         List<Item> copy = new ArrayList<>(from);
-        for (int i = 0; i < batch; i++) java.util.Collections.swap(copy, i, i + random.nextInt(copy.size() - i));
+        for (int i = 0; i < batch; i++) Collections.swap(copy, i, i + random.nextInt(copy.size() - i));
         return copy.subList(0, batch);
     }
 

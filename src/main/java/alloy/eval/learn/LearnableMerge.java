@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Arrays;
 
 /**
  * Between recipes and {@link MergedWeights}: which methods have learnable coefficients, the function a
@@ -157,7 +158,7 @@ public final class LearnableMerge {
 
     static double[][] ones(int models, int anchors) {
         double[][] v = new double[models][anchors];
-        for (double[] row : v) java.util.Arrays.fill(row, 1);
+        for (double[] row : v) Arrays.fill(row, 1);
         return v;
     }
 }

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.nio.FloatBuffer;
+import java.util.IdentityHashMap;
 
 /**
  * Merged weights as a differentiable function of the merge coefficients, the one thing {@code alloy learn}
@@ -173,7 +175,7 @@ public final class MergedWeights implements AutoCloseable {
      */
     public Map<String, NDArray> weights() {
         NDArray perAnchor = form == Form.SOFTMAX_LINEAR ? coefficients.softmax(0) : coefficients;    // (models, anchors)
-        Map<NDArray, NDArray> byInterp = new java.util.IdentityHashMap<>();
+        Map<NDArray, NDArray> byInterp = new IdentityHashMap<>();
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Tensor t : tensors.values()) {
             NDArray mix = byInterp.computeIfAbsent(t.interpolation(), perAnchor::matMul).transpose();   // (1, models)
@@ -201,7 +203,7 @@ public final class MergedWeights implements AutoCloseable {
         for (int k = 0; k < models.size(); k++) {
             for (int a = 0; a < anchors; a++) v[k * anchors + a] = (float) (form == Form.SOFTMAX_LINEAR ? Math.log(values[k][a]) : values[k][a]);
         }
-        coefficients.set(java.nio.FloatBuffer.wrap(v));
+        coefficients.set(FloatBuffer.wrap(v));
     }
 
     /** Bytes of frozen arrays held (stacks and bases), for the memory report. */

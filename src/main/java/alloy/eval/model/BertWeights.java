@@ -4,6 +4,11 @@ import alloy.io.CheckpointException;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.function.Function;
 
 /**
  * The parameters of a BERT encoder as NDArrays, every Linear weight in Hugging Face (out, in) orientation.
@@ -77,17 +82,17 @@ public record BertWeights(NDArray wordEmbeddings, NDArray positionEmbeddings, ND
      * back to merge coefficients: query, key and value are stacked and the query pre-scaled with differentiable
      * ops, as {@link #load} does when reading a file.
      */
-    public static BertWeights fromNamed(BertConfig c, String prefix, java.util.function.Function<String, NDArray> source) {
+    public static BertWeights fromNamed(BertConfig c, String prefix, Function<String, NDArray> source) {
         String p = prefix;
         NDArray word = source.apply(p + "embeddings.word_embeddings.weight");
         // a torch-made scalar: autograd keeps mul's operands, and DJL's mul(Number) frees its Java buffer after the op
-        NDArray scale = word.getManager().full(new ai.djl.ndarray.types.Shape(1), (float) (1.0 / Math.sqrt(c.headDim())), ai.djl.ndarray.types.DataType.FLOAT32);
+        NDArray scale = word.getManager().full(new Shape(1), (float) (1.0 / Math.sqrt(c.headDim())), DataType.FLOAT32);
         List<Layer> layers = new ArrayList<>(c.numLayers());
         for (int l = 0; l < c.numLayers(); l++) {
             String at = p + "encoder.layer." + l + ".";
-            NDArray qkvW = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(source.apply(at + "attention.self.query.weight").mul(scale),
+            NDArray qkvW = NDArrays.concat(new NDList(source.apply(at + "attention.self.query.weight").mul(scale),
                     source.apply(at + "attention.self.key.weight"), source.apply(at + "attention.self.value.weight")), 0);   // (3 · hidden, hidden)
-            NDArray qkvB = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(source.apply(at + "attention.self.query.bias").mul(scale),
+            NDArray qkvB = NDArrays.concat(new NDList(source.apply(at + "attention.self.query.bias").mul(scale),
                     source.apply(at + "attention.self.key.bias"), source.apply(at + "attention.self.value.bias")), 0);       // (3 · hidden)
             layers.add(new Layer(qkvW, qkvB,
                     source.apply(at + "attention.output.dense.weight"), source.apply(at + "attention.output.dense.bias"),

@@ -3,6 +3,7 @@ package alloy.eval.model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.function.Supplier;
 
 /**
  * Alloy's one door to DJL's PyTorch engine, for encoders, decoders and training alike. Loading this class puts DJL offline
@@ -60,7 +61,7 @@ public final class DjlEngine {
      * may split sums differently from run to run, so the last bits of a loss change; on one thread a seed
      * repeats a run exactly.
      */
-    public static <T> T withThreads(int threads, java.util.function.Supplier<T> work) {
+    public static <T> T withThreads(int threads, Supplier<T> work) {
         int before = threads();
         setThreads(threads);
         try {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * A Llama-family causal decoder (Llama, Mistral, Qwen2) written in NDArray ops: token embedding, blocks
@@ -146,7 +147,7 @@ public final class LlamaDecoder {
      * one. (Adding a number is safe: add saves nothing.)
      */
     private static NDArray constant(NDManager manager, float value) {
-        return manager.full(new ai.djl.ndarray.types.Shape(1), value, DataType.FLOAT32);
+        return manager.full(new Shape(1), value, DataType.FLOAT32);
     }
 
     /** Heads that share a key/value head sit next to each other: head h reads kv head h / groupSize. */

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The parameters of a Llama-family decoder as NDArrays, in Hugging Face orientation: every projection is
@@ -96,7 +97,7 @@ public record LlamaWeights(NDArray embedTokens, List<Layer> layers, NDArray fina
     }
 
     /** Builds the record from a source of arrays by Hugging Face name (a loader, an initialiser). */
-    public static LlamaWeights fromNamed(LlamaConfig c, boolean oBias, java.util.function.Function<String, NDArray> source) {
+    public static LlamaWeights fromNamed(LlamaConfig c, boolean oBias, Function<String, NDArray> source) {
         NDArray embed = source.apply(embedName());
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l < c.numLayers(); l++) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * A Hugging Face tokenizer.json (through DJL's binding of the Rust tokenizers, offline) that turns texts
@@ -132,18 +133,18 @@ public final class TextTokenizer implements AutoCloseable {
     /** The id of {@code [PAD]} or {@code <pad>} when the tokenizer has one as a single token, else 0. */
     private static long padId(HuggingFaceTokenizer t) {
         for (String token : new String[] {"[PAD]", "<pad>"}) {
-            java.util.OptionalInt id = singleToken(t, token);
+            OptionalInt id = singleToken(t, token);
             if (id.isPresent()) return id.getAsInt();
         }
         return 0;
     }
 
     /** The id of {@code token} when the tokenizer knows it as one whole token (a special token such as {@code </s>}). */
-    public java.util.OptionalInt singleToken(String token) { return singleToken(tokenizer, token); }
+    public OptionalInt singleToken(String token) { return singleToken(tokenizer, token); }
 
-    private static java.util.OptionalInt singleToken(HuggingFaceTokenizer t, String token) {
+    private static OptionalInt singleToken(HuggingFaceTokenizer t, String token) {
         Encoding e = t.encode(token, false, false);
-        return e.getIds().length == 1 && token.equals(e.getTokens()[0]) ? java.util.OptionalInt.of((int) e.getIds()[0]) : java.util.OptionalInt.empty();
+        return e.getIds().length == 1 && token.equals(e.getTokens()[0]) ? OptionalInt.of((int) e.getIds()[0]) : OptionalInt.empty();
     }
 
     public Path file() { return file; }

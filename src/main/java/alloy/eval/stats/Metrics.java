@@ -2,6 +2,8 @@ package alloy.eval.stats;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Metrics as per-item values, so that {@link Bootstrap} can put an interval on their mean and
@@ -192,7 +194,7 @@ public final class Metrics {
      * gives {@code [0, 1, 0]}.
      */
     public static int[] groupIndices(List<String> labels) {
-        java.util.Map<String, Integer> index = new java.util.LinkedHashMap<>();
+        Map<String, Integer> index = new LinkedHashMap<>();
         int[] out = new int[labels.size()];
         for (int i = 0; i < out.length; i++) out[i] = index.computeIfAbsent(labels.get(i), k -> index.size());
         return out;

@@ -23,6 +23,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Reads and writes proxy sets: a folder {@code <root>/<name>/} holding {@code manifest.json} and one JSONL
@@ -49,7 +51,7 @@ public final class ProxyTasks {
     /** A retrieval line without a query: a pool-only passage. */
     private static final List<String> POOL_KEYS = List.of("id", "passage");
     /** Kinds whose lines may name a domain. */
-    private static final java.util.Set<TaskKind> DOMAIN_KINDS = java.util.EnumSet.of(TaskKind.RETRIEVAL, TaskKind.PAIRS);
+    private static final Set<TaskKind> DOMAIN_KINDS = EnumSet.of(TaskKind.RETRIEVAL, TaskKind.PAIRS);
 
     // Duplicate keys in one object and trailing text after it are mistakes in hand-edited data, not variants.
     private static final JsonMapper JSON = JsonMapper.builder()

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.Arrays;
 
 /**
  * The five skills the tiny character-level decoder family is trained on, each an exactly checkable rule from
@@ -322,7 +323,7 @@ public enum Skill {
 
     private static String sorted(String s) {
         char[] c = s.toCharArray();
-        java.util.Arrays.sort(c);
+        Arrays.sort(c);
         return new String(c);
     }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
+import java.util.Collections;
 
 /**
  * Data for the {@link Skill}s of the tiny decoder family: training items for the trainer, and the seven
@@ -174,7 +175,7 @@ public final class SkillSets {
             String input = draw(skill, Partition.EVALUATION, random);
             if (!seen.add(skill.format(input))) continue;
             List<String> misses = new ArrayList<>(skill.nearMisses(input));
-            java.util.Collections.shuffle(misses, random);
+            Collections.shuffle(misses, random);
             List<String> choices = new ArrayList<>(misses.subList(0, CHOICE_OPTIONS - 1));
             int answer = random.nextInt(CHOICE_OPTIONS);
             choices.add(answer, skill.answer(input));

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import java.util.HashMap;
 
 /**
  * The part of {@code manifest.json} every kind shares. Kind-specific fields (the generation limits) live
@@ -66,7 +67,7 @@ public record TaskManifest(String name, TaskKind kind, String metric, List<Strin
                 throw new TaskItemException("splits", "\"" + f + "\" of split \"" + s + "\" must be a plain file name in the set's folder");
             }
         }
-        Map<String, Split> files = new java.util.HashMap<>();
+        Map<String, Split> files = new HashMap<>();
         for (Split s : Split.values()) {
             String f = splits.get(s);
             if (f == null) continue;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 /**
  * The character-level vocabulary of the trained decoder family, written as a Hugging Face tokenizer.json
@@ -113,7 +114,7 @@ public final class CharTokenizer {
     public static byte[] bytes() {
         try {
             return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(json());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise tokenizer.json", e);
         }
     }
@@ -131,7 +132,7 @@ public final class CharTokenizer {
         c.put("clean_up_tokenization_spaces", false);
         try {
             return m.writerWithDefaultPrettyPrinter().writeValueAsBytes(c);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise tokenizer_config.json", e);
         }
     }

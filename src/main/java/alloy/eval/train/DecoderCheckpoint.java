@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.util.LinkedHashMap;
 
 /**
  * Writes a decoder as a Hugging Face model directory: config.json, generation_config.json, the
@@ -29,7 +31,7 @@ public final class DecoderCheckpoint {
      * {@code dir}, replacing what is there.
      */
     public static Path save(Path dir, LlamaConfig config, Map<String, NDArray> tensors, DType dtype, Map<String, String> metadata) {
-        Map<String, String> meta = new java.util.LinkedHashMap<>(metadata);
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.putIfAbsent("format", "pt");                 // what transformers checks before loading safetensors
         List<CheckpointWriter.Entry> entries = new ArrayList<>();
         tensors.forEach((name, a) -> entries.add(new CheckpointWriter.Entry(name, dtype, Shape.of(a.getShape().getShape()))));
@@ -54,7 +56,7 @@ public final class DecoderCheckpoint {
             w.writeFile("tokenizer.json", CharTokenizer.bytes());
             w.writeFile("tokenizer_config.json", CharTokenizer.configBytes(config.maxPositions()));
             return w.commit();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(dir + ": cannot serialise config: " + e.getMessage(), e);
         }
     }

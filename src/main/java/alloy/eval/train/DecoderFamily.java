@@ -21,6 +21,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import alloy.io.Checkpoint;
+import alloy.io.resolve.Checkpoints;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Builds the project's own decoder family: a base pretrained on a mixture of every skill, then one expert
@@ -47,7 +59,7 @@ public final class DecoderFamily {
     public record ExpertPlan(String skill, DecoderTrainer.Settings settings, double replay, Optional<LoraTrainer.Spec> lora) {
         public ExpertPlan {
             if (!(replay >= 0 && replay < 1)) throw new IllegalArgumentException("replay fraction must be in [0, 1), found " + replay);
-            java.util.Objects.requireNonNull(lora, "lora");
+            Objects.requireNonNull(lora, "lora");
         }
 
         public String name() { return "expert-" + skill; }
@@ -65,8 +77,8 @@ public final class DecoderFamily {
     public record Plan(long seed, DecoderTrainer.Settings base, Map<String, Double> mixture, Map<String, Double> hardShare,
                        List<ExpertPlan> experts) {
         public Plan {
-            mixture = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(mixture));
-            hardShare = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hardShare));
+            mixture = Collections.unmodifiableMap(new LinkedHashMap<>(mixture));
+            hardShare = Collections.unmodifiableMap(new LinkedHashMap<>(hardShare));
             experts = List.copyOf(experts);
         }
 
@@ -129,7 +141,7 @@ public final class DecoderFamily {
         return switch (skill) {
             case ADD -> Integer.parseInt(skill.answer(input)) >= 100;
             case REVERSE, SORT -> input.length() > 5;
-            case MAP -> java.util.Arrays.stream(input.split(" ")).anyMatch(w -> Skill.mapWords().indexOf(w) >= COMMON_MAP_WORDS);
+            case MAP -> Arrays.stream(input.split(" ")).anyMatch(w -> Skill.mapWords().indexOf(w) >= COMMON_MAP_WORDS);
             case SHIFT -> false;
         };
     }
@@ -146,7 +158,7 @@ public final class DecoderFamily {
      * Trains and saves the family, evaluates it ({@code parallel} models at a time), writes the table; returns
      * the table. Training runs one model at a time: DJL allows one gradient collector per process.
      */
-    public static List<Score> build(FamilyData data, Plan plan, Path outDir, Path resultsCsv, int parallel, java.io.PrintStream log) {
+    public static List<Score> build(FamilyData data, Plan plan, Path outDir, Path resultsCsv, int parallel, PrintStream log) {
         LlamaConfig config = config();
         List<Path> saved = new ArrayList<>();
         long start = System.nanoTime();
@@ -173,7 +185,7 @@ public final class DecoderFamily {
 
     /** One expert from {@code base} (read, never written), saved with its adapter if it is a LoRA expert. */
     private static Path trainExpert(FamilyData data, Plan plan, ExpertPlan e, LlamaDecoder base, double baseNorm,
-                                    DecoderTrainer.ExampleSource mixture, NDManager root, Path outDir, java.io.PrintStream log) {
+                                    DecoderTrainer.ExampleSource mixture, NDManager root, Path outDir, PrintStream log) {
         LlamaConfig config = base.config();
         try (NDManager m = root.newSubManager()) {
             DecoderTrainer.Settings s = e.settings();
@@ -224,11 +236,11 @@ public final class DecoderFamily {
      * models at a time; rows in the order of {@code models}.
      */
     public static List<Score> evaluate(FamilyData data, List<Path> models, int parallel) {
-        List<java.util.concurrent.Callable<List<Score>>> jobs = new ArrayList<>();
+        List<Callable<List<Score>>> jobs = new ArrayList<>();
         for (Path dir : models) {
             jobs.add(() -> {
                 List<Score> rows = new ArrayList<>();
-                try (NDManager root = DjlEngine.newManager(); alloy.io.Checkpoint ckpt = alloy.io.resolve.Checkpoints.open(dir);
+                try (NDManager root = DjlEngine.newManager(); Checkpoint ckpt = Checkpoints.open(dir);
                      CausalLm lm = CausalLm.open(ckpt, root)) {
                     for (String skill : data.skills()) {
                         for (String split : FamilyData.SPLITS) {
@@ -242,7 +254,7 @@ public final class DecoderFamily {
                 return rows;
             });
         }
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, parallel));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
         try {
             List<Score> table = new ArrayList<>();
             for (var f : pool.invokeAll(jobs)) table.addAll(f.get());
@@ -250,7 +262,7 @@ public final class DecoderFamily {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while evaluating the family", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) throw re;
             throw new IllegalStateException(e.getCause());
         } finally {
@@ -271,14 +283,14 @@ public final class DecoderFamily {
      * closes its NDArrays before the JVM exits. Exiting with libtorch in the middle of a step once crashed the
      * JVM (SIGSEGV in at::accelerator::getAccelerator).
      */
-    private static final java.util.concurrent.atomic.AtomicBoolean STOPPING = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean STOPPING = new AtomicBoolean();
 
     /** Thrown at a step boundary once {@link #STOPPING} is set; unwinds the trainer through its try-with-resources. */
     static final class Stopped extends RuntimeException {
         Stopped() { super("stopped by a signal", null, false, false); }
     }
 
-    private static java.util.function.Consumer<DecoderTrainer.StepLog> progress(String name, int steps, java.io.PrintStream log) {
+    private static Consumer<DecoderTrainer.StepLog> progress(String name, int steps, PrintStream log) {
         int every = Math.max(1, steps / 10);
         return s -> {
             if (STOPPING.get()) throw new Stopped();

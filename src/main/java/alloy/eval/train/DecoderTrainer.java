@@ -17,6 +17,10 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 
 /**
  * Trains a {@link LlamaDecoder} with DJL autograd on prompt → answer pairs in the character vocabulary:
@@ -99,7 +103,7 @@ public final class DecoderTrainer {
             int n = Math.toIntExact(new Shape(dims).size());
             float[] v = new float[n];
             if (name.endsWith("norm.weight")) {
-                java.util.Arrays.fill(v, 1f);
+                Arrays.fill(v, 1f);
             } else if (!name.endsWith(".bias")) {
                 double std = name.contains("o_proj") || name.contains("down_proj") ? residualStd : 0.02;
                 for (int i = 0; i < n; i++) v[i] = (float) (std * r.nextGaussian());
@@ -212,8 +216,8 @@ public final class DecoderTrainer {
      * gradient) is that of one padded batch: every target token weighs the same.
      */
     public static NDArray loss(LlamaDecoder model, List<Example> examples, NDManager manager) {
-        List<Example> sorted = new java.util.ArrayList<>(examples);
-        sorted.sort(java.util.Comparator.comparingInt(e -> e.prompt().length() + e.answer().length()));   // stable: ties keep draw order
+        List<Example> sorted = new ArrayList<>(examples);
+        sorted.sort(Comparator.comparingInt(e -> e.prompt().length() + e.answer().length()));   // stable: ties keep draw order
         NDArray sum = null;
         double tokens = 0;
         for (int from = 0; from < sorted.size(); from += CHUNK_ROWS) {
@@ -223,7 +227,7 @@ public final class DecoderTrainer {
             for (float w : chunk.weights()) tokens += w;
         }
         // a torch-made scalar: DJL's div(Number) wraps a Java buffer that autograd could read after it is freed
-        return sum.div(manager.full(new Shape(), (float) tokens, ai.djl.ndarray.types.DataType.FLOAT32));  // ()
+        return sum.div(manager.full(new Shape(), (float) tokens, DataType.FLOAT32));  // ()
     }
 
     /** Mean cross-entropy of the target tokens of {@code batch}, a scalar NDArray. */

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * Where the family's data comes from: training examples per skill (and their mixture for the base) and
@@ -39,7 +40,7 @@ public interface FamilyData {
         List<String> skills = skills();
         List<DecoderTrainer.ExampleSource> sources = skills.stream().map(this::skill).toList();
         return (random, size) -> {
-            List<DecoderTrainer.Example> out = new java.util.ArrayList<>(size);
+            List<DecoderTrainer.Example> out = new ArrayList<>(size);
             for (int i = 0; i < size; i++) out.addAll(sources.get(random.nextInt(sources.size())).draw(random, 1));
             return out;
         };
@@ -59,7 +60,7 @@ public interface FamilyData {
     }
 
     private static DecoderTrainer.ExampleSource mixture(Map<String, Double> weights,
-                                                        java.util.function.Function<String, DecoderTrainer.ExampleSource> source) {
+                                                        Function<String, DecoderTrainer.ExampleSource> source) {
         List<String> names = List.copyOf(weights.keySet());
         double[] cumulative = new double[names.size()];
         double total = 0;

@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.util.Collections;
 
 /**
  * LoRA fine-tuning of a frozen {@link LlamaDecoder}: each adapted weight W (out, in) is run as
@@ -74,8 +76,8 @@ public final class LoraTrainer {
      */
     public record Adapter(Spec spec, Map<String, NDArray> a, Map<String, NDArray> b) {
         public Adapter {
-            a = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(a));
-            b = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b));
+            a = Collections.unmodifiableMap(new LinkedHashMap<>(a));
+            b = Collections.unmodifiableMap(new LinkedHashMap<>(b));
         }
 
         /** Adapted module names in layer order. */
@@ -192,7 +194,7 @@ public final class LoraTrainer {
         c.put("inference_mode", true);
         try {
             return json.writerWithDefaultPrettyPrinter().writeValueAsBytes(c);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise adapter_config.json", e);
         }
     }

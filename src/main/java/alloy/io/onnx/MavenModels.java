@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import java.io.OutputStream;
 
 /**
  * Models named by Maven coordinate ({@code maven:dev.langchain4j:langchain4j-embeddings-bge-small-en:1.11.0-beta19}),
@@ -135,7 +136,7 @@ public final class MavenModels {
         });
     }
 
-    private interface Writer { void write(java.io.OutputStream out) throws IOException; }
+    private interface Writer { void write(OutputStream out) throws IOException; }
 
     /** Writes a uniquely named sibling, then renames it over {@code target}. */
     private static void atomicWrite(Path target, Writer body) throws IOException {

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import alloy.io.TensorSink;
 
 /**
  * Writes a merged model as ONNX by swapping the weights of a template ONNX file (the base model's) and
@@ -42,7 +43,7 @@ import java.util.function.Consumer;
  * written in the template's element type (float32 for float32 templates): ONNX operators are typed by
  * their inputs, so changing an initializer's type would break the graph.
  */
-public final class OnnxWriter implements alloy.io.TensorSink {
+public final class OnnxWriter implements TensorSink {
 
     public static final String MODEL_FILE = "model.onnx";
 
