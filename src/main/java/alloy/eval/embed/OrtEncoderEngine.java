@@ -204,7 +204,7 @@ public final class OrtEncoderEngine implements EncoderEngine {
     }
 
     /** Pooling of (batch · seq · hidden) states in plain Java, as {@link Pooling} does on NDArrays. */
-    static float[][] pool(float[] hidden, TextTokenizer.Batch batch, Pooling pooling, boolean normalize) {
+    public static float[][] pool(float[] hidden, TextTokenizer.Batch batch, Pooling pooling, boolean normalize) {
         int b = batch.size(), s = batch.length(), h = hidden.length / (b * s);
         float[][] out = new float[b][h];
         for (int i = 0; i < b; i++) {

@@ -82,31 +82,9 @@ public final class BertOnnxRuntime implements AutoCloseable {
         return out;
     }
 
-    /** Plain-Java pooling of (batch · seq · hidden) states. */
+    /** Plain-Java pooling of (batch · seq · hidden) states: the ONNX Runtime engine's, independent of DJL's NDArray pooling. */
     public static float[][] pool(float[] hidden, TextTokenizer.Batch batch, Pooling pooling, boolean normalize) {
-        int b = batch.size(), s = batch.length(), h = hidden.length / (b * s);
-        float[][] out = new float[b][h];
-        for (int i = 0; i < b; i++) {
-            if (pooling == Pooling.CLS) {
-                System.arraycopy(hidden, i * s * h, out[i], 0, h);
-            } else {
-                double[] sum = new double[h];
-                int n = 0;
-                for (int t = 0; t < s; t++) {
-                    if (batch.attentionMask()[i][t] == 0) continue;
-                    n++;
-                    for (int k = 0; k < h; k++) sum[k] += hidden[(i * s + t) * h + k];
-                }
-                for (int k = 0; k < h; k++) out[i][k] = (float) (sum[k] / Math.max(n, 1));
-            }
-            if (normalize) {
-                double norm = 0;
-                for (float v : out[i]) norm += v * (double) v;
-                norm = Math.max(Math.sqrt(norm), 1e-12);
-                for (int k = 0; k < h; k++) out[i][k] = (float) (out[i][k] / norm);
-            }
-        }
-        return out;
+        return alloy.eval.embed.OrtEncoderEngine.pool(hidden, batch, pooling, normalize);
     }
 
     public static double cosine(float[] a, float[] b) {
