@@ -117,12 +117,16 @@ final class MergeCommand implements Callable<Integer> {
             }
             if (saveStages != null) {
                 if (recipe.stages().isEmpty()) throw new IllegalArgumentException("--save-stages: " + recipeFile + " has one document, no stages");
+                // every file any document reads is protected, not only the stage's own inputs: a stage named like a
+                // later document's model folder must not replace it
+                List<Path> protectedInputs = new java.util.ArrayList<>(List.of(recipeFile));
+                for (Checkpoint c : run.inputs().values()) protectedInputs.addAll(c.sources());
                 for (Recipe.Stage st : recipe.stages()) {
                     // the stage again, over the same open models and earlier results: written as any merge is (atomic, model card)
                     Map<String, Checkpoint> own = new LinkedHashMap<>();
                     for (String ref : st.recipe().referencedModels()) own.put(ref, run.inputs().get(ref));
                     try (MergeRun stage = MergeRun.prepare(st.recipe(), own, opt)) {
-                        Path written = stage.toDisk(new OutputTarget(saveStages.resolve(st.name()), overwrite, List.of(recipeFile)), shardBytes, opt, s -> {});
+                        Path written = stage.toDisk(new OutputTarget(saveStages.resolve(st.name()), overwrite, protectedInputs), shardBytes, opt, s -> {});
                         System.err.println("wrote stage '" + st.name() + "' to " + written);
                     }
                 }

@@ -117,6 +117,28 @@ class StagedRecipeTest {
         assertTrue(single.err().contains("no stages"), single.err());
     }
 
+    /** A stage written by --save-stages must not land on an input of a later document, even one Alloy wrote once. */
+    @Test
+    void savedStagesNeverReplaceALaterDocumentsInput() throws Exception {
+        Path family = dir.resolve("family");
+        try (var files = Files.walk(Path.of(FAMILY))) {
+            for (Path f : files.toList()) {
+                Path to = family.resolve(Path.of(FAMILY).relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(to); else Files.copy(f, to);
+            }
+        }
+        Path map = family.resolve("expert-map").resolve("model.safetensors");
+        byte[] before = Files.readAllBytes(map);
+        // the stage is named like the folder of expert-map, which only the last document reads
+        String stage = STAGE_ONE.replace(FAMILY, family.toString()).replace("name: add-sort", "name: expert-map");
+        String last = stageTwo("expert-map").replace(FAMILY + "/expert-map", family + "/expert-map").replace(FAMILY, family.toString());
+        Path staged = Files.writeString(dir.resolve("clash.yaml"), stage + "---\n" + last);
+        CommandsTest.Out o = alloy("merge", staged.toString(), dir.resolve("out").toString(), "--save-stages", family.toString(), "--overwrite");
+        assertEquals(true, o.code() != 0, "refused: " + o.err());
+        assertTrue(o.err().contains("expert-map"), o.err());
+        assertArrayEquals(before, Files.readAllBytes(map), "the later document's input is untouched");
+    }
+
     @Test
     void stagesAreNamedAndUsedInOrder() {
         RecipeException noName = org.junit.jupiter.api.Assertions.assertThrows(RecipeException.class,
