@@ -60,12 +60,13 @@ final class EvalCommand implements Callable<Integer> {
         MergeRun.Options opt = new MergeRun.Options(seed, MergeRun.Options.defaults().threads(), Kernels.fast());
         RunWriter w = out == null ? null : RunWriter.create(out, Runs.info(RunKind.EVAL, spec, sets).withInput("candidates", candidates).withSeed(seed));
         try (CandidateScorer scorer = CandidateScorer.forTasks(sets, Optional.ofNullable(profile), opt)) {
-            int k = 0;
-            for (Candidate c : cands) {
-                System.err.printf(Locale.ROOT, "scoring %d/%d: %s on %s (%s) ...%n", ++k, cands.size(), c.label(),
+            for (int k = 0; k < cands.size(); k++) {
+                Candidate c = cands.get(k);
+                Optional<Candidate> next = k + 1 < cands.size() ? Optional.of(cands.get(k + 1)) : Optional.empty();
+                System.err.printf(Locale.ROOT, "scoring %d/%d: %s on %s (%s) ...%n", k + 1, cands.size(), c.label(),
                         sets.stream().map(ProxyTask::name).toList(), splits.stream().map(Split::key).toList());
                 List<TaskResult> results = new ArrayList<>();
-                for (CandidateScorer.Scored s : scorer.score(c, splits)) {
+                for (CandidateScorer.Scored s : scorer.score(c, splits, next)) {
                     results.addAll(s.results());
                     if (w != null) Runs.scores(w, c.label(), c instanceof Candidate.Merge m ? m.recipe() : null, null, s.split(), s.results(), s.seconds());
                 }

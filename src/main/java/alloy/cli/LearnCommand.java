@@ -81,7 +81,11 @@ final class LearnCommand implements Callable<Integer> {
         int models = template.models().size();
         double start = spec.init().orElse(1.0 / models);
         MergeRun.Options opt = new MergeRun.Options(spec.seed(), MergeRun.Options.defaults().threads(), Kernels.fast());
-        Optional<Recipe> evolved = spec.compareWith().map(LearnCommand::evolveWinner);
+        // one evolve run: "evolve winner"; several: each named by its run folder
+        Map<String, Recipe> evolved = new LinkedHashMap<>();
+        for (Path run : spec.compareWith()) {
+            evolved.put(spec.compareWith().size() == 1 ? "evolve winner" : "evolve winner (" + run.getFileName() + ")", evolveWinner(run));
+        }
 
         try (CandidateScorer scorer = CandidateScorer.forTasks(sets, spec.profile(), opt)) {
             Map<String, Checkpoint> inputs = scorer.inputsOf(template);
@@ -126,12 +130,15 @@ final class LearnCommand implements Callable<Integer> {
             candidates.put(LEARNED, new Candidate.Merge(LEARNED, learned));
             for (Recipe.InputModel m : template.models()) candidates.put(m.model(), new Candidate.Model(m.model(), template.folder()));
             candidates.put(UNIFORM, new Candidate.Merge(UNIFORM, uniform));
-            evolved.ifPresent(w -> candidates.put("evolve winner", new Candidate.Merge("evolve winner", w)));
+            evolved.forEach((label, w) -> candidates.put(label, new Candidate.Merge(label, w)));
             Map<String, List<TaskResult>> heldout = new LinkedHashMap<>();
             Map<String, List<TaskResult>> search = new LinkedHashMap<>();
             Map<String, Double> seconds = new LinkedHashMap<>();
-            for (var e : candidates.entrySet()) {
-                List<CandidateScorer.Scored> s = scorer.score(e.getValue(), List.of(Split.SEARCH, Split.HELDOUT));
+            List<Map.Entry<String, Candidate>> order = List.copyOf(candidates.entrySet());
+            for (int k = 0; k < order.size(); k++) {
+                var e = order.get(k);
+                Optional<Candidate> next = k + 1 < order.size() ? Optional.of(order.get(k + 1).getValue()) : Optional.empty();
+                List<CandidateScorer.Scored> s = scorer.score(e.getValue(), List.of(Split.SEARCH, Split.HELDOUT), next);
                 search.put(e.getKey(), s.get(0).results());
                 heldout.put(e.getKey(), s.get(1).results());
                 seconds.put(e.getKey(), s.get(0).seconds() + s.get(1).seconds());
@@ -176,7 +183,7 @@ final class LearnCommand implements Callable<Integer> {
             System.out.println();
             System.out.println("search split (training + early-stopping items):");
             for (var e : search.entrySet()) System.out.printf(Locale.ROOT, "  %-32s%s%n", Report.shorten(e.getKey()), EvolveCommand.scores(e.getValue()));
-            Report.printHeldout(heldout, comparisons, LEARNED, "the uniform merge" + (evolved.isPresent() ? " and the evolve winner" : ""));
+            Report.printHeldout(heldout, comparisons, LEARNED, "the uniform merge" + (evolved.isEmpty() ? "" : evolved.size() == 1 ? " and the evolve winner" : " and the evolve winners"));
             System.out.printf(Locale.ROOT, "cost: %.1f s learning, %.1f s in all; wrote %s (run.json, candidates.csv, learned.yaml, coefficients.csv, loss.csv, checks.csv, comparisons.csv)%n",
                     learnSeconds, (System.nanoTime() - t0) / 1e9, dir);
         }

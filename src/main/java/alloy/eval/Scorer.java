@@ -15,6 +15,27 @@ public interface Scorer extends AutoCloseable {
     List<TaskResult> score(Checkpoint candidate, Split split);
 
     /**
+     * Makes {@code candidate} ready to score on any split (an encoder's weights handed to its engine, say), so
+     * that this work can be done while another candidate is being scored; the caller keeps {@code candidate}
+     * open until the result is closed. By default nothing is done ahead: each split is scored by
+     * {@link #score}.
+     */
+    default Loaded load(Checkpoint candidate) {
+        return new Loaded() {
+            @Override public List<TaskResult> score(Split split) { return Scorer.this.score(candidate, split); }
+
+            @Override public void close() {}
+        };
+    }
+
+    /** One candidate made ready by {@link #load}; closing it frees what the scorer holds of it. */
+    interface Loaded extends AutoCloseable {
+        List<TaskResult> score(Split split);
+
+        @Override void close();
+    }
+
+    /**
      * Mean of the tasks' primary metrics, the objective sweeps and searches maximise; metrics where lower is
      * better (perplexity) enter negated.
      */

@@ -69,8 +69,10 @@ public final class GreedySoup {
     public Result run(CandidateScorer scorer, Split selection, Bootstrap bootstrap, Consumer<Step> listener) {
         List<Entry> scored = new ArrayList<>();
         Map<String, List<TaskResult>> alone = new LinkedHashMap<>();
-        for (String m : models) {
-            CandidateScorer.Scored s = scorer.score(new Candidate.Model(m, folder), selection);
+        for (int k = 0; k < models.size(); k++) {
+            String m = models.get(k);
+            Optional<Candidate> next = k + 1 < models.size() ? Optional.of(new Candidate.Model(models.get(k + 1), folder)) : Optional.empty();
+            CandidateScorer.Scored s = scorer.score(new Candidate.Model(m, folder), selection, next);
             alone.put(m, s.results());
             scored.add(new Entry(m, null, selection, s.results(), s.seconds()));
         }
@@ -108,8 +110,11 @@ public final class GreedySoup {
         finalists.put(GREEDY, members.size() == 1 ? new Candidate.Model(bestSingle, folder) : new Candidate.Merge(GREEDY, greedy));
         finalists.put(UNIFORM, new Candidate.Merge(UNIFORM, uniform));
         finalists.put(bestSingle, new Candidate.Model(bestSingle, folder));
-        for (var f : finalists.entrySet()) {
-            CandidateScorer.Scored s = scorer.score(f.getValue(), Split.HELDOUT);
+        List<Map.Entry<String, Candidate>> inTurn = List.copyOf(finalists.entrySet());
+        for (int k = 0; k < inTurn.size(); k++) {
+            var f = inTurn.get(k);
+            Optional<Candidate> next = k + 1 < inTurn.size() ? Optional.of(inTurn.get(k + 1).getValue()) : Optional.empty();
+            CandidateScorer.Scored s = scorer.score(f.getValue(), Split.HELDOUT, next);
             heldout.put(f.getKey(), s.results());
             scored.add(new Entry(f.getKey(), f.getValue() instanceof Candidate.Merge m ? m.recipe() : null, Split.HELDOUT, s.results(), s.seconds()));
         }

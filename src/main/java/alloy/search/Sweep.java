@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * A one-parameter sweep as practitioners run it by hand, done properly: every point is merged in memory and
@@ -69,7 +70,7 @@ public final class Sweep {
         List<Point> points = new ArrayList<>();
         double[] ys = new double[xs.length];
         for (int i = 0; i < xs.length; i++) {
-            Point p = score(xs[i], Role.SAMPLE, Split.SEARCH, scorer);
+            Point p = score(xs[i], Role.SAMPLE, Split.SEARCH, scorer, i + 1 < xs.length ? OptionalDouble.of(xs[i + 1]) : OptionalDouble.empty());
             points.add(p);
             ys[i] = p.objective();
             listener.pointDone(p, points.size(), planned);
@@ -117,6 +118,14 @@ public final class Sweep {
     }
 
     private Point score(double x, Role role, Split split, CandidateScorer scorer) {
-        return new Point(x, role, split, scorer.score(new Candidate.Merge(target + "=" + x, at(x)), split).results());
+        return score(x, role, split, scorer, OptionalDouble.empty());
     }
+
+    /** The point at {@code x}; the point at {@code next} is built meanwhile when given. */
+    private Point score(double x, Role role, Split split, CandidateScorer scorer, OptionalDouble next) {
+        Optional<Candidate> ahead = next.isPresent() ? Optional.of(candidate(next.getAsDouble())) : Optional.empty();
+        return new Point(x, role, split, scorer.score(candidate(x), split, ahead).results());
+    }
+
+    private Candidate candidate(double x) { return new Candidate.Merge(target + "=" + x, at(x)); }
 }

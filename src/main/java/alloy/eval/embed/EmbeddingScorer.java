@@ -131,15 +131,36 @@ public final class EmbeddingScorer implements Scorer {
 
     /** {@link #score(Checkpoint, Split)} with each set's primary metric kept as a resamplable statistic. */
     public List<Measured> measure(Checkpoint candidate, Split split) {
+        checkHas(split);
+        try (EncoderEngine.Loaded encoder = engine.load(candidate)) {
+            return measure(encoder, split);
+        }
+    }
+
+    /** The candidate's weights handed to the engine once, for every split asked of it. */
+    @Override public Loaded load(Checkpoint candidate) {
+        EncoderEngine.Loaded encoder = engine.load(candidate);
+        return new Loaded() {
+            @Override public List<TaskResult> score(Split split) {
+                checkHas(split);
+                return measure(encoder, split).stream().map(Measured::result).toList();
+            }
+
+            @Override public void close() { encoder.close(); }
+        };
+    }
+
+    private List<Measured> measure(EncoderEngine.Loaded encoder, Split split) {
+        List<Measured> results = new ArrayList<>(tasks.size());
+        for (ProxyTask task : tasks) results.add(measure(task, split, encoder::embed));
+        return results;
+    }
+
+    private void checkHas(Split split) {
         for (ProxyTask t : tasks) {
             if (!t.has(split)) {
                 throw new IllegalArgumentException("proxy set " + t.name() + " has no " + split + " split (it has " + t.splits() + ")");
             }
-        }
-        try (EncoderEngine.Loaded encoder = engine.load(candidate)) {
-            List<Measured> results = new ArrayList<>(tasks.size());
-            for (ProxyTask task : tasks) results.add(measure(task, split, encoder::embed));
-            return results;
         }
     }
 

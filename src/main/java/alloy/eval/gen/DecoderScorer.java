@@ -71,11 +71,23 @@ public final class DecoderScorer implements Scorer {
 
     /** Loads {@code candidate}, scores every set on {@code split}, frees the candidate. */
     @Override public List<TaskResult> score(Checkpoint candidate, Split split) {
-        try (CausalLm lm = CausalLm.open(candidate, root)) {
-            List<TaskResult> results = new ArrayList<>(tasks.size());
-            for (ProxyTask task : tasks) results.add(score(task, split, lm));
-            return results;
+        try (Loaded lm = load(candidate)) {
+            return lm.score(split);
         }
+    }
+
+    /** The candidate loaded once, for every split asked of it. */
+    @Override public Loaded load(Checkpoint candidate) {
+        CausalLm lm = CausalLm.open(candidate, root);
+        return new Loaded() {
+            @Override public List<TaskResult> score(Split split) {
+                List<TaskResult> results = new ArrayList<>(tasks.size());
+                for (ProxyTask task : tasks) results.add(DecoderScorer.this.score(task, split, lm));
+                return results;
+            }
+
+            @Override public void close() { lm.close(); }
+        };
     }
 
     /** One set's split with a model already loaded. */
