@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
@@ -103,6 +104,8 @@ public final class Evolution {
     private final Bootstrap bootstrap;
     private final Split selection;
     private final Set<String> evaluated = new HashSet<>();
+    /** When the generations began (System.nanoTime), for a wall-time budget; -1 before. */
+    private long searchStart = -1;
     private final Map<String, Scored> byKey = new LinkedHashMap<>();
     private Objective objective;
     private Listener listener = Listener.NONE;
@@ -129,15 +132,17 @@ public final class Evolution {
         List<Scored> baselines = new ArrayList<>();
         List<List<TaskResult>> parentScores = new ArrayList<>();
         this.objective = new Objective(spec.tasks());
-        for (String m : spec.models()) {
+        Recipe uniform = codec.recipe(this::uniformValue);
+        for (int k = 0; k < spec.models().size(); k++) {
+            String m = spec.models().get(k);
             Candidate c = new Candidate.Model(m, spec.folder());
-            List<TaskResult> r = results("baseline", 0, c, "model:" + m, Split.SEARCH);
+            Candidate next = k + 1 < spec.models().size() ? new Candidate.Model(spec.models().get(k + 1), spec.folder()) : new Candidate.Merge(UNIFORM, uniform);
+            List<TaskResult> r = results("baseline", 0, c, "model:" + m, Split.SEARCH, Optional.of(next));
             parentScores.add(r);
             baselines.add(new Scored(m, null, c, r, Double.NaN));
         }
         objective.calibrate(parentScores);
         baselines.replaceAll(b -> new Scored(b.label(), b.recipe(), b.candidate(), b.search(), objective.value(b.search())));
-        Recipe uniform = codec.recipe(this::uniformValue);
         baselines.add(scoreRecipe("baseline", 0, UNIFORM, uniform));
 
         // 2. the evolution, seeded with the baselines that the search space can express
@@ -180,8 +185,13 @@ public final class Evolution {
 
         // 4. held-out: the winner against every parent and the uniform merge
         Map<String, List<TaskResult>> heldout = new LinkedHashMap<>();
-        heldout.put("winner", results("heldout", 0, winner.candidate(), key(winner), Split.HELDOUT));
-        for (Scored b : baselines) heldout.put(b.label(), results("heldout", 0, b.candidate(), key(b), Split.HELDOUT));
+        List<Scored> finalists = new ArrayList<>(List.of(winner));
+        finalists.addAll(baselines);
+        for (int k = 0; k < finalists.size(); k++) {
+            Scored f = finalists.get(k);
+            Optional<Candidate> next = k + 1 < finalists.size() ? Optional.of(finalists.get(k + 1).candidate()) : Optional.empty();
+            heldout.put(k == 0 ? "winner" : f.label(), results("heldout", 0, f.candidate(), key(f), Split.HELDOUT, next));
+        }
         Map<String, List<TaskResult>> references = new LinkedHashMap<>(heldout);
         references.remove("winner");
         List<Comparison> comparisons = compare(heldout.get("winner"), references, bootstrap);
@@ -248,6 +258,7 @@ public final class Evolution {
      * candidates), the wall time or the number of generations says stop, whichever comes first.
      */
     private <C extends Comparable<? super C>> Iterable<EvolutionResult<DoubleGene, C>> generations(Engine<DoubleGene, C> engine) {
+        searchStart = System.nanoTime();
         var stream = engine.stream(EvolutionInit.of(seeds(), 1))
                 .limit(r -> !stop.getAsBoolean())
                 .limit(r -> spec.budget().isEmpty() || evaluated.size() < spec.budget().getAsLong());
@@ -272,13 +283,8 @@ public final class Evolution {
      * returns the final population and its Pareto front.
      */
     private List<List<Genotype<DoubleGene>>> evolvePareto(List<Generation> generations) {
-        Evaluator<DoubleGene, Vec<double[]>> evaluator = population -> population.stream().map(p -> {
-            if (p.isEvaluated()) return p;
-            Recipe r = codec.decode(p.genotype());
-            if (budgetSpent(r)) return p.withFitness(Vec.of(infeasible()));
-            Scored s = scoreRecipe("search", (int) p.generation(), null, r);
-            return p.withFitness(s.search().isEmpty() ? Vec.of(infeasible()) : Vec.of(s.search().stream().mapToDouble(objective::normalised).toArray()));
-        }).collect(ISeq.toISeq());
+        Evaluator<DoubleGene, Vec<double[]>> evaluator = population -> evaluate(population, Vec.of(infeasible()),
+                s -> s.search().isEmpty() ? Vec.of(infeasible()) : Vec.of(s.search().stream().mapToDouble(objective::normalised).toArray()));
         Engine<DoubleGene, Vec<double[]>> engine = new Engine.Builder<>(evaluator, codec.codec().encoding())
                 .populationSize(spec.population())
                 .maximizing()
@@ -303,30 +309,66 @@ public final class Evolution {
     }
 
     private ISeq<Phenotype<DoubleGene, Double>> evaluate(Seq<Phenotype<DoubleGene, Double>> population) {
-        return population.stream().map(p -> {
-            if (p.isEvaluated()) return p;
-            Recipe r = codec.decode(p.genotype());
-            if (budgetSpent(r)) return p.withFitness(2 * INFEASIBLE);
-            return p.withFitness(scoreRecipe("search", (int) p.generation(), null, r).objective());
-        }).collect(ISeq.toISeq());
+        return evaluate(population, 2 * INFEASIBLE, Scored::objective);
+    }
+
+    /**
+     * Scores the phenotypes of a generation not scored yet, in order, each next one built while the current
+     * one is scored; {@code spent} is the fitness of those left unscored once the budget is spent.
+     */
+    private <F extends Comparable<? super F>> ISeq<Phenotype<DoubleGene, F>> evaluate(Seq<Phenotype<DoubleGene, F>> population, F spent,
+                                                                                      Function<Scored, F> fitness) {
+        List<Phenotype<DoubleGene, F>> ps = population.asList();
+        List<Recipe> todo = ps.stream().map(p -> p.isEvaluated() ? null : codec.decode(p.genotype())).toList();
+        List<Phenotype<DoubleGene, F>> out = new ArrayList<>(ps.size());
+        for (int i = 0; i < ps.size(); i++) {
+            Phenotype<DoubleGene, F> p = ps.get(i);
+            Recipe r = todo.get(i);
+            if (r == null) out.add(p);
+            else if (budgetSpent(r)) out.add(p.withFitness(spent));
+            else out.add(p.withFitness(fitness.apply(scoreRecipe("search", (int) p.generation(), null, r, upcoming(todo, i)))));
+        }
+        return ISeq.of(out);
+    }
+
+    /** The first recipe after {@code todo[i]} that will be scored anew (not known, not journalled, within the budget). */
+    private Optional<Candidate> upcoming(List<Recipe> todo, int i) {
+        if (spec.budget().isPresent() && evaluated.size() + 1 >= spec.budget().getAsLong() || budgetSpent(todo.get(i))) return Optional.empty();
+        String current = RecipeYaml.write(todo.get(i));
+        for (int j = i + 1; j < todo.size(); j++) {
+            Recipe r = todo.get(j);
+            if (r == null) continue;
+            String key = RecipeYaml.write(r);
+            if (key.equals(current) || byKey.containsKey(key) || journal.find(key, Split.SEARCH).isPresent()) continue;
+            return Optional.of(new Candidate.Merge("candidate " + (evaluated.size() + 2), r));
+        }
+        return Optional.empty();
     }
 
     /**
      * Jenetics evaluates a whole generation at once, so the budget is enforced here rather than between
      * generations: once it is spent, a recipe not scored before is left unscored and ranked last (never
-     * journalled, never an elite), and the run scores exactly the budget it was given.
+     * journalled, never an elite), and the run scores exactly the budget it was given. A wall-time budget is
+     * enforced the same way, per candidate: none is started once the search (the generations, after the
+     * baselines) has run that long, so the search overruns it by at most the candidate in progress.
      */
     private boolean budgetSpent(Recipe r) {
-        return spec.budget().isPresent() && evaluated.size() >= spec.budget().getAsLong() && !byKey.containsKey(RecipeYaml.write(r));
+        boolean countSpent = spec.budget().isPresent() && evaluated.size() >= spec.budget().getAsLong();
+        boolean timeSpent = spec.duration().isPresent() && searchStart >= 0 && System.nanoTime() - searchStart >= spec.duration().get().toNanos();
+        return (countSpent || timeSpent) && !byKey.containsKey(RecipeYaml.write(r));
     }
 
     private Scored scoreRecipe(String role, int generation, String label, Recipe r) {
+        return scoreRecipe(role, generation, label, r, Optional.empty());
+    }
+
+    private Scored scoreRecipe(String role, int generation, String label, Recipe r, Optional<Candidate> next) {
         String key = RecipeYaml.write(r);
         Scored known = byKey.get(key);
         if (known != null) return known;
         String name = label != null ? label : "candidate " + (evaluated.size() + 1);
         Candidate c = new Candidate.Merge(name, r);
-        List<TaskResult> res = results(role, generation, c, key, Split.SEARCH);
+        List<TaskResult> res = results(role, generation, c, key, Split.SEARCH, next);
         Scored s = new Scored(name, r, c, res, objective.value(res));
         byKey.put(key, s);
         return s;
@@ -334,6 +376,11 @@ public final class Evolution {
 
     /** Scores from the journal when it has them (a resumed run), else scored now and journalled. */
     private List<TaskResult> results(String role, int generation, Candidate c, String key, Split split) {
+        return results(role, generation, c, key, split, Optional.empty());
+    }
+
+    /** As above; {@code next}, when scored anew after this one, is built while this one is scored. */
+    private List<TaskResult> results(String role, int generation, Candidate c, String key, Split split, Optional<Candidate> next) {
         Optional<Journal.Entry> known = journal.find(key, split);
         List<TaskResult> res;
         double secs;
@@ -344,7 +391,7 @@ public final class Evolution {
             if (stop.getAsBoolean()) throw new Stopped();
             long t0 = System.nanoTime();
             try {
-                CandidateScorer.Scored s = scorer.score(c, split);
+                CandidateScorer.Scored s = scorer.score(c, split, next);
                 res = s.results();
                 secs = s.seconds();
             } catch (IllegalArgumentException e) {

@@ -46,7 +46,7 @@ class EvolutionTest {
     Path target;
 
     /** Scores by minus the mean squared distance to {@code target}, per tensor (the items); counts calls per recipe. */
-    static final class Closeness implements Scorer {
+    static class Closeness implements Scorer {
         final Checkpoint target;
         final Map<String, Integer> calls = new HashMap<>();
 
@@ -184,6 +184,45 @@ class EvolutionTest {
                 assertEquals(13, r.scored(), "candidates scored on the search split");
                 assertEquals(13, journal.entries().stream().filter(e -> e.split() == Split.SEARCH).count());
                 assertEquals(13, scorer.calls.keySet().stream().filter(k -> k.endsWith("@search")).count());
+                assertTrue(r.winner().objective() > Evolution.INFEASIBLE, "the winner is a scored candidate");
+            }
+        }
+    }
+
+    @Test
+    void aWallTimeBudgetStopsInsideAGeneration() {
+        // each candidate takes 250 ms; 1 s of search (after 3 baselines) fits 4-5 candidates, less than one generation of 12
+        SearchSpec s = SearchSpec.parse("""
+                merge_method: task_arithmetic
+                base_model: base
+                models: [a, b]
+                parameters:
+                  weight: [0, 1]
+                tasks: [closeness]
+                population: 12
+                generations: 10
+                budget: 1s
+                elites: 3
+                seed: 4
+                """, "time budget", dir);
+        try (Checkpoint t = Checkpoints.open(target)) {
+            Closeness scorer = new Closeness(t) {
+                @Override public List<TaskResult> score(Checkpoint candidate, Split split) {
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return super.score(candidate, split);
+                }
+            };
+            try (CandidateScorer cs = new CandidateScorer((ref, name) -> scorer, new MergeRun.Options(0, 1, Kernels.fast()));
+                 Journal journal = Journal.create(dir.resolve("time-run"))) {
+                Evolution.Result r = new Evolution(s, MergeMethods.get("task_arithmetic"), new MergeCodec(s, MergeMethods.get("task_arithmetic"), 4),
+                        cs, journal, () -> false, Bootstrap.defaults(), Split.SEARCH).run(Evolution.Listener.NONE);
+                long searched = r.scored() - 3;
+                // none is started after 1 s, so at most 5 (starts at 0, .25, .5, .75 and just under 1 s); at least 3 however slow the machine
+                assertTrue(searched >= 3 && searched <= 5, "candidates scored in 1 s of search at 0.25 s or more each: " + searched);
                 assertTrue(r.winner().objective() > Evolution.INFEASIBLE, "the winner is a scored candidate");
             }
         }
