@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,12 +31,13 @@ import java.util.Set;
  * @param batch            examples of each set per step
  * @param entropy          weight of the answer-entropy term (AdaMerging); 0 leaves it out
  * @param supervised       whether the gold answers' cross-entropy is in the loss (off: entropy only)
- * @param compareWith      an evolve run folder whose winner.yaml is scored and tested beside the learned recipe
+ * @param compareWith      evolve run folders whose winner.yaml is scored and tested beside the learned recipe (e.g. one
+ *                         searched for as long as learning took and one searched for longer)
  */
 public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, List<String> tasks, Optional<String> profile,
                         OptionalDouble init, int steps, double learningRate, int batch, int evalEvery, int patience,
                         double stoppingFraction, double entropy, boolean supervised, Optional<Duration> duration, long seed,
-                        int threads, Optional<Path> compareWith, Path folder) {
+                        int threads, List<Path> compareWith, Path folder) {
 
     public LearnSpec {
         Objects.requireNonNull(template, "template");
@@ -52,6 +54,8 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
         if (!supervised && entropy == 0) throw new IllegalArgumentException("'supervised: false' needs an 'entropy' weight > 0 (the loss would be empty)");
         if (threads < 1) throw new IllegalArgumentException("'threads': at least 1, found " + threads);
         if (init.isPresent() && !Double.isFinite(init.getAsDouble())) throw new IllegalArgumentException("'init': must be a finite number");
+        compareWith = List.copyOf(compareWith);
+        if (new HashSet<>(compareWith).size() != compareWith.size()) throw new IllegalArgumentException("'compare_with': a run is named twice");
         Objects.requireNonNull(folder, "folder");
     }
 
@@ -106,7 +110,7 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
                     root.has("entropy") ? number(root, "entropy", label) : 0,
                     !root.has("supervised") || flag(root, "supervised", label), duration,
                     root.has("seed") ? root.get("seed").asLong() : 42, whole(root, "threads", 1, label),
-                    Optional.ofNullable(root.get("compare_with")).map(JsonNode::asText).map(folder::resolve).map(Path::normalize), folder);
+                    runs(root.get("compare_with"), folder, label), folder);
         } catch (IllegalArgumentException e) {
             throw new RecipeException(label + ": " + e.getMessage(), e);
         }
@@ -116,6 +120,20 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
     public LearnSpec with(Optional<Long> newSeed, Optional<Duration> newBudget) {
         return new LearnSpec(template, granularity, tasks, profile, init, steps, learningRate, batch, evalEvery, patience, stoppingFraction,
                 entropy, supervised, newBudget.or(() -> duration), newSeed.orElse(seed), threads, compareWith, folder);
+    }
+
+    /** compare_with: one run folder or a list of them, relative to the learn file's folder. */
+    private static List<Path> runs(JsonNode n, Path folder, String label) {
+        if (n == null) return List.of();
+        List<Path> out = new ArrayList<>();
+        if (n.isTextual()) out.add(folder.resolve(n.asText()).normalize());
+        else if (n.isArray()) {
+            for (JsonNode e : n) {
+                if (!e.isTextual()) throw new RecipeException(label + ": 'compare_with' lists run folders, found " + e);
+                out.add(folder.resolve(e.asText()).normalize());
+            }
+        } else throw new RecipeException(label + ": 'compare_with' is a run folder or a list of them, found " + n);
+        return out;
     }
 
     private static Map<String, ParameterSetting> scalars(JsonNode n, String where) {
