@@ -31,8 +31,11 @@ final class Runs {
 
     /** run.json's description of this command: its kind, its arguments as given, the tasks and their primary metrics. */
     static RunInfo info(RunKind kind, CommandSpec spec, List<ProxyTask> tasks) {
-        List<String> cmd = new ArrayList<>(List.of("alloy", spec.name()));
-        cmd.addAll(spec.commandLine().getParseResult().originalArgs());
+        // a subcommand's parse result holds the whole command line, its own name included
+        List<String> cmd = new ArrayList<>(List.of("alloy"));
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        if (args.isEmpty() || !args.get(0).equals(spec.name())) cmd.add(spec.name());
+        cmd.addAll(args);
         RunInfo info = RunInfo.start(kind, cmd).withInput("tasks", tasks.stream().map(ProxyTask::name).toList());
         for (ProxyTask t : tasks) info = info.withMetric(t.name(), t.manifest().metric());
         return info;

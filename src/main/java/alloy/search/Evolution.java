@@ -22,7 +22,6 @@ import io.jenetics.engine.Engine;
 import io.jenetics.engine.EvolutionInit;
 import io.jenetics.engine.EvolutionResult;
 import io.jenetics.engine.Evaluator;
-import io.jenetics.engine.Limits;
 import io.jenetics.ext.moea.NSGA2Selector;
 import io.jenetics.ext.moea.Pareto;
 import io.jenetics.ext.moea.UFTournamentSelector;
@@ -259,10 +258,16 @@ public final class Evolution {
      */
     private <C extends Comparable<? super C>> Iterable<EvolutionResult<DoubleGene, C>> generations(Engine<DoubleGene, C> engine) {
         searchStart = System.nanoTime();
+        boolean[] spentBefore = {false};
         var stream = engine.stream(EvolutionInit.of(seeds(), 1))
                 .limit(r -> !stop.getAsBoolean())
-                .limit(r -> spec.budget().isEmpty() || evaluated.size() < spec.budget().getAsLong());
-        if (spec.duration().isPresent()) stream = stream.limit(Limits.byExecutionTime(spec.duration().get()));
+                // the generation in which the budget runs out is kept (its scored candidates may hold the winner);
+                // the next one, evaluated with every new candidate unscored, ends the stream
+                .limit(r -> {
+                    boolean keep = !spentBefore[0];
+                    spentBefore[0] = spec.budget().isPresent() && evaluated.size() >= spec.budget().getAsLong() || timeSpent();
+                    return keep;
+                });
         return stream.limit(spec.generations())::iterator;
     }
 
@@ -354,8 +359,11 @@ public final class Evolution {
      */
     private boolean budgetSpent(Recipe r) {
         boolean countSpent = spec.budget().isPresent() && evaluated.size() >= spec.budget().getAsLong();
-        boolean timeSpent = spec.duration().isPresent() && searchStart >= 0 && System.nanoTime() - searchStart >= spec.duration().get().toNanos();
-        return (countSpent || timeSpent) && !byKey.containsKey(RecipeYaml.write(r));
+        return (countSpent || timeSpent()) && !byKey.containsKey(RecipeYaml.write(r));
+    }
+
+    private boolean timeSpent() {
+        return spec.duration().isPresent() && searchStart >= 0 && System.nanoTime() - searchStart >= spec.duration().get().toNanos();
     }
 
     private Scored scoreRecipe(String role, int generation, String label, Recipe r) {

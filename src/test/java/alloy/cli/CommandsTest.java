@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,6 +101,8 @@ class CommandsTest {
         Run run = RunReader.read(evalRun);
         assertTrue(run.finished());
         assertEquals(2, run.candidates().stream().map(c -> c.candidate()).distinct().count());
+        assertEquals(List.of("alloy", "eval", FAMILY + "/base", "configs/decoder-experts-ties.yaml"), run.info().command().subList(0, 4),
+                "run.json records the command as typed");
 
         Path sweepRun = dir.resolve("sweep-run");
         Out s = alloy("sweep", "configs/decoder-experts-linear.yaml", "--param", "models[1].weight", "--complement", "models[0].weight",

@@ -184,6 +184,9 @@ class EvolutionTest {
                 assertEquals(13, r.scored(), "candidates scored on the search split");
                 assertEquals(13, journal.entries().stream().filter(e -> e.split() == Split.SEARCH).count());
                 assertEquals(13, scorer.calls.keySet().stream().filter(k -> k.endsWith("@search")).count());
+                // the generation that spent the budget is kept, so its candidates can win; no later one is
+                assertEquals(List.of(1, 2), r.generations().stream().map(Evolution.Generation::generation).toList());
+                assertEquals(13, r.generations().get(1).scored());
                 assertTrue(r.winner().objective() > Evolution.INFEASIBLE, "the winner is a scored candidate");
             }
         }
@@ -223,6 +226,7 @@ class EvolutionTest {
                 long searched = r.scored() - 3;
                 // none is started after 1 s, so at most 5 (starts at 0, .25, .5, .75 and just under 1 s); at least 3 however slow the machine
                 assertTrue(searched >= 3 && searched <= 5, "candidates scored in 1 s of search at 0.25 s or more each: " + searched);
+                assertEquals(1, r.generations().size(), "no generation starts once the time is spent");
                 assertTrue(r.winner().objective() > Evolution.INFEASIBLE, "the winner is a scored candidate");
             }
         }
