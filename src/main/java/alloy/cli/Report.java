@@ -162,7 +162,8 @@ final class Report {
     static String shorten(String s) {
         String t = s.replaceFirst("^maven:dev\\.langchain4j:langchain4j-embeddings-", "").replaceFirst(":[0-9][^:]*$", "");
         if (t.contains("/")) t = Path.of(t).getFileName().toString();
-        return t.length() <= 32 ? t : "..." + t.substring(t.length() - 29);
+        // cut in the middle: labels differ at the start ("evolve winner (...") and at the end (a run folder's suffix)
+        return t.length() <= 32 ? t : t.substring(0, 14) + "..." + t.substring(t.length() - 15);
     }
 
     static String csv(String s) {
