@@ -10,7 +10,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -76,9 +75,8 @@ public final class EncoderLoss implements LearnLoss {
     }
 
     private BertEncoder model(Map<String, NDArray> merged) {
-        Map<String, NDArray> all = new HashMap<>(merged);
         return new BertEncoder(config, BertWeights.fromNamed(config, prefix, name -> {
-            NDArray a = all.get(name);
+            NDArray a = merged.get(name);
             if (a == null) throw new IllegalArgumentException("no merged tensor named '" + name + "'");
             return a;
         }));
