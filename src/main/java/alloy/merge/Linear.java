@@ -38,7 +38,7 @@ public record Linear() implements MergeMethod {
         if (normalize && sum == 0) throw fail(task, this, "weights sum to 0, cannot normalize (set normalize: false or change the weights)");
         float[] coef = new float[w.length];
         for (int i = 0; i < w.length; i++) coef[i] = (float) (normalize ? w[i] / sum : w[i]);
-        FloatTensor out = FloatTensor.allocate(arena, in.get(0).tensor().shape());
+        FloatTensor out = task.result(arena, in.get(0).tensor().shape());   // weightedSum writes every element
         kernels.weightedSum(in.stream().map(MergeInput::tensor).toList(), coef, out);
         return out;
     }

@@ -46,7 +46,7 @@ public record Slerp() implements MergeMethod {
         checkShapes(task, this, a.shape(), others);
         FloatTensor b = others.get(0).tensor();
         double t = global(task, this, "t");
-        FloatTensor out = FloatTensor.allocate(arena, a.shape());
+        FloatTensor out = task.result(arena, a.shape());   // lerp and weightedSum write every element
         double na = Math.sqrt(kernels.sumSquares(a)), nb = Math.sqrt(kernels.sumSquares(b));
         double cos = kernels.dot(a, b) / ((na > NORM_EPS ? na : 1) * (nb > NORM_EPS ? nb : 1));
         if (Math.abs(cos) > DOT_THRESHOLD) {

@@ -99,7 +99,7 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
         List<MergeInput> models = task.nonBase();
         checkShapes(task, this, base.shape(), models);
         if (models.isEmpty()) {
-            FloatTensor copy = FloatTensor.uninitialized(arena, base.shape());
+            FloatTensor copy = task.result(arena, base.shape());
             MemorySegment.copy(base.data(), 0, copy.data(), 0, base.data().byteSize());
             return copy;
         }
@@ -107,7 +107,8 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
         double lambda = global(task, this, "lambda");
         Consensus election = consensusFor(task);
         // without an election the deltas accumulate into a zeroed result; the vote writes every element
-        FloatTensor out = election == Consensus.NONE ? FloatTensor.allocate(arena, base.shape()) : FloatTensor.uninitialized(arena, base.shape());
+        FloatTensor out = task.result(arena, base.shape());
+        if (election == Consensus.NONE) out.data().fill((byte) 0);
 
         int m = models.size();
         float[] w = new float[m], scale = new float[m];

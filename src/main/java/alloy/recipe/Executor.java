@@ -72,7 +72,7 @@ public final class Executor {
                 writer.writeRaw(step.name(), inputs.get(s.model()).raw(s.tensor()));
                 return;
             }
-            writer.write(step.name(), merge(step, arena));
+            writer.write(step.name(), merge(step, arena, Optional.empty()));
         }, listener);
     }
 
@@ -83,9 +83,17 @@ public final class Executor {
         try {
             run((step, arena) -> {
                 if (step.kind() == Plan.Kind.COPY) return; // integer buffers play no part in evaluation
-                FloatTensor merged = merge(step, arena);
-                FloatTensor kept = FloatTensor.allocate(out.arena(), step.shape());
-                roundTrip(merged, step.dtype(), kept, arena);
+                // float32: a method that can writes straight into the checkpoint's memory; other dtypes round
+                // through the scratch result first
+                FloatTensor[] given = new FloatTensor[1];
+                Optional<TensorTask.ResultMemory> direct = step.dtype() == DType.F32
+                        ? Optional.of(shape -> given[0] = out.uninitialized(shape)) : Optional.empty();
+                FloatTensor merged = merge(step, arena, direct);
+                FloatTensor kept = merged;
+                if (merged != given[0]) {
+                    kept = out.uninitialized(step.shape());
+                    roundTrip(merged, step.dtype(), kept, arena);
+                }
                 out.put(step.name(), kept);
             }, listener);
         } catch (RuntimeException e) {
@@ -213,8 +221,8 @@ public final class Executor {
         return order;
     }
 
-    /** Reads, checks and merges one planned tensor; the result lives in {@code arena}. */
-    FloatTensor merge(Plan.Step step, Arena arena) {
+    /** Reads, checks and merges one planned tensor; the result lives in {@code arena} or in {@code result}'s memory. */
+    FloatTensor merge(Plan.Step step, Arena arena, Optional<TensorTask.ResultMemory> result) {
         List<MergeInput> in = new ArrayList<>();
         for (int i = 0; i < step.sources().size(); i++) {
             Plan.Source s = step.sources().get(i);
@@ -222,7 +230,7 @@ public final class Executor {
         }
         Optional<FloatTensor> base = step.base().map(b -> in.stream().filter(x -> x.isBase() && x.model().equals(b.model()))
                 .map(MergeInput::tensor).findFirst().orElseGet(() -> read(b, step.shape(), arena)));
-        TensorTask task = new TensorTask(step.name(), base, in, step.global(), TensorSeeds.of(seed, step.name()));
+        TensorTask task = new TensorTask(step.name(), base, in, step.global(), TensorSeeds.of(seed, step.name()), result);
         FloatTensor out = plan.method().merge(task, arena, kernels);
         long bad = kernels.firstNonFinite(out);
         if (bad >= 0) {
