@@ -21,7 +21,10 @@ import jdk.incubator.vector.VectorSpecies;
  *   out  = b[j] + lambda * (normalize ? m / div : m)
  * </pre>
  * {@link #fast} runs lanes of the preferred Vector API species; {@link #reference} is the plain loop, its
- * twin. Both perform the same float operations in the same order, so they agree bit for bit.
+ * twin. Both perform the same float operations in the same order, so they agree bit for bit. Up to
+ * {@link #UNROLLED} models, {@link #fast} holds each model's v_i in a register of its own between the election
+ * and the mean instead of loading and computing it twice through arrays of segments and vectors: 37 ms
+ * against 60-70 ms for three models on one 4096 x 11008 tensor, 2 threads.
  *
  * @param kept per model, one bit per element (null: every entry kept)
  */
@@ -30,6 +33,9 @@ record SignVote(FloatTensor base, FloatTensor[] x, float[] w, float[] scale, Mem
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Models the unrolled kernel takes; more go through the loop over models. */
+    static final int UNROLLED = 4;
 
     SignVote {
         if (x.length != w.length || x.length != scale.length || x.length != kept.length) {
@@ -53,7 +59,73 @@ record SignVote(FloatTensor base, FloatTensor[] x, float[] w, float[] scale, Mem
             return;
         }
         // per block (see Blocks: JIT-friendly, and idle executor workers take blocks); blocks start on mask words
-        Blocks.forEach(base.size(), (from, to) -> fast(out, from, to));
+        if (x.length <= UNROLLED) Blocks.forEach(base.size(), (from, to) -> unrolled(out, from, to));
+        else Blocks.forEach(base.size(), (from, to) -> fast(out, from, to));
+    }
+
+    /**
+     * {@link #fast} for 1 to {@link #UNROLLED} models: the same operations in the same order, model i's
+     * segment, factor and mask word in locals. Models past x.length are skipped by tests on m, which are
+     * constant in the loop; a mask-less model reads as an all-ones word (the blend then keeps every lane).
+     */
+    private void unrolled(FloatTensor out, long from, long to) {
+        int m = x.length, lanes = F.length();
+        long blocks = to >>> 6;
+        MemorySegment b = base.data(), o = out.data();
+        float[] factor = factors();
+        MemorySegment x0 = x[0].data(), x1 = m > 1 ? x[1].data() : x0, x2 = m > 2 ? x[2].data() : x0, x3 = m > 3 ? x[3].data() : x0;
+        MemorySegment k0 = kept[0], k1 = m > 1 ? kept[1] : null, k2 = m > 2 ? kept[2] : null, k3 = m > 3 ? kept[3] : null;
+        float f0 = factor[0], f1 = m > 1 ? factor[1] : 0, f2 = m > 2 ? factor[2] : 0, f3 = m > 3 ? factor[3] : 0;
+        FloatVector zero = FloatVector.zero(F), one = FloatVector.broadcast(F, 1f), minusOne = FloatVector.broadcast(F, -1f);
+        FloatVector w0 = FloatVector.broadcast(F, w[0]), w1 = FloatVector.broadcast(F, m > 1 ? w[1] : 0),
+                w2 = FloatVector.broadcast(F, m > 2 ? w[2] : 0), w3 = FloatVector.broadcast(F, m > 3 ? w[3] : 0);
+        boolean count = byCount, norm = normalize;
+        float scaleBy = lambda;
+        for (long block = from >>> 6; block < blocks; block++) {
+            long b0 = word(k0, block), b1 = m > 1 ? word(k1, block) : 0, b2 = m > 2 ? word(k2, block) : 0, b3 = m > 3 ? word(k3, block) : 0;
+            for (int lane = 0; lane < 64; lane += lanes) {
+                long at = ((block << 6) + lane) * 4;
+                FloatVector bj = FloatVector.fromMemorySegment(F, b, at, LE);
+                FloatVector d0 = delta(x0, at, bj, f0, true, b0 >>> lane, zero);
+                FloatVector d1 = m > 1 ? delta(x1, at, bj, f1, true, b1 >>> lane, zero) : zero;
+                FloatVector d2 = m > 2 ? delta(x2, at, bj, f2, true, b2 >>> lane, zero) : zero;
+                FloatVector d3 = m > 3 ? delta(x3, at, bj, f3, true, b3 >>> lane, zero) : zero;
+                FloatVector statistic = zero.add(statistic(d0, count, zero, one, minusOne));
+                if (m > 1) statistic = statistic.add(statistic(d1, count, zero, one, minusOne));
+                if (m > 2) statistic = statistic.add(statistic(d2, count, zero, one, minusOne));
+                if (m > 3) statistic = statistic.add(statistic(d3, count, zero, one, minusOne));
+                FloatVector sign = one.blend(minusOne, statistic.compare(VectorOperators.LT, 0f));
+                VectorMask<Float> agree = d0.mul(sign).compare(VectorOperators.GT, 0f);
+                FloatVector mixed = zero.add(zero.blend(d0, agree)), div = norm ? zero.add(zero.blend(w0, agree)) : zero;
+                if (m > 1) {
+                    agree = d1.mul(sign).compare(VectorOperators.GT, 0f);
+                    mixed = mixed.add(zero.blend(d1, agree));
+                    if (norm) div = div.add(zero.blend(w1, agree));
+                }
+                if (m > 2) {
+                    agree = d2.mul(sign).compare(VectorOperators.GT, 0f);
+                    mixed = mixed.add(zero.blend(d2, agree));
+                    if (norm) div = div.add(zero.blend(w2, agree));
+                }
+                if (m > 3) {
+                    agree = d3.mul(sign).compare(VectorOperators.GT, 0f);
+                    mixed = mixed.add(zero.blend(d3, agree));
+                    if (norm) div = div.add(zero.blend(w3, agree));
+                }
+                if (norm) mixed = mixed.div(div.blend(one, div.compare(VectorOperators.EQ, 0f)));
+                if (scaleBy != 1f) mixed = mixed.mul(scaleBy);
+                bj.add(mixed).intoMemorySegment(o, at, LE);
+            }
+        }
+        scalar(out, Math.max(from, blocks << 6), to);
+    }
+
+    /** Mask word {@code block} of a model, all ones where the model has no mask. */
+    private static long word(MemorySegment kept, long block) { return kept == null ? -1L : kept.getAtIndex(ValueLayout.JAVA_LONG, block); }
+
+    /** What v_i adds to the election: itself (SUM), or +1 / -1 / 0 by blends (COUNT; see {@link #fast}). */
+    private static FloatVector statistic(FloatVector d, boolean byCount, FloatVector zero, FloatVector one, FloatVector minusOne) {
+        return byCount ? zero.blend(one, d.compare(VectorOperators.GT, 0f)).blend(minusOne, d.compare(VectorOperators.LT, 0f)) : d;
     }
 
     /** Elements [from, to), from a multiple of 64: whole mask words by vectors, the rest by {@link #scalar}. */
