@@ -96,6 +96,17 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
         return flag(task, this, SIGN_BY_COUNT) ? Consensus.COUNT : consensus;
     }
 
+    /**
+     * With a sign election and DARE's (or no) sparsifier, every input and the result pass through the vote,
+     * which screens them ({@link SignVote}); the sparsifier's pass before it meets a NaN harmlessly (a NaN
+     * norm leaves the scale at 1). A magnitude sparsifier ranks the values first and is not offered them
+     * unchecked.
+     */
+    @Override public boolean screensFinite(TensorTask task) {
+        boolean draws = sparsifier instanceof Sparsifier.Bernoulli || sparsifier instanceof Sparsifier.None;
+        return consensus != Consensus.NONE && draws && task.base().isPresent() && !task.nonBase().isEmpty();
+    }
+
     @Override public FloatTensor merge(TensorTask task, Arena arena, Kernels kernels) {
         FloatTensor base = requireBase(task, this);
         List<MergeInput> models = task.nonBase();
@@ -173,8 +184,8 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
             FloatTensor[] x = models.stream().map(MergeInput::tensor).toArray(FloatTensor[]::new);
             SignVote vote = new SignVote(base, x, w, scale, kept, election == Consensus.COUNT, normalize, (float) lambda);
             // the vote is this method's own kernel: the reference kernels get its plain twin
-            if (kernels == Kernels.reference()) vote.reference(out);
-            else vote.fast(out);
+            boolean screened = kernels == Kernels.reference() ? vote.reference(out) : vote.fast(out);
+            if (!screened) task.checkFinite(out);
         }
         return out;
     }
