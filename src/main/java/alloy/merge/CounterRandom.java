@@ -96,6 +96,7 @@ final class CounterRandom {
         LongVector step = LongVector.broadcast(L, lanes * GOLDEN), keys = LongVector.broadcast(L, key), limit = LongVector.broadcast(L, threshold);
         long word = 0;
         for (int b = 0; b < 64; b += lanes) {
+            // a signed compare after the shift: the unsigned one is named differently from one JDK's incubator API to the next
             LongVector bits = mix(mix(weyl).lanewise(VectorOperators.XOR, keys)).lanewise(VectorOperators.LSHR, 11);
             word |= bits.compare(VectorOperators.LT, limit).toLong() << b;
             weyl = weyl.add(step);

@@ -186,11 +186,13 @@ class BlockedKernelsTest {
     @Test
     void drawnWordsEqualTheFilledMask() {
         CounterRandom r = new CounterRandom(9, 2);
-        long threshold = CounterRandom.threshold(0.3);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment words = MergeSupport.bitWords(64 * 50, a);
-            r.fillBelowReference(threshold, words, 64 * 50);
-            for (long w = 0; w < 50; w++) assertEquals(words.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, w), r.word(w, threshold), "word " + w);
+        for (double p : new double[] {0, 1e-9, 0.3, 0.5, 1 - 1e-12, 1}) {
+            long threshold = CounterRandom.threshold(p);
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment words = MergeSupport.bitWords(64 * 50, a);
+                r.fillBelowReference(threshold, words, 64 * 50);
+                for (long w = 0; w < 50; w++) assertEquals(words.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, w), r.word(w, threshold), "p " + p + ", word " + w);
+            }
         }
     }
 }
