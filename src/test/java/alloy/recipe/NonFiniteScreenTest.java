@@ -20,9 +20,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * NaN and infinities in the inputs or the result of a merge give the executor's errors, naming the file
  * (here the in-memory model's label), the tensor and the model, whether the executor checks each input
- * and the result in a pass of its own (ties) or the method screens them in its vote and calls those
- * checks (dare_ties): a value in an entry DARE drops, in the base, in a model it does not thin, and a
- * result that overflows.
+ * and the result in a pass of its own (ties) or the method screens them in its own passes and calls those
+ * checks (dare_ties in its vote, linear and slerp on their result): a value in an entry DARE drops, in
+ * the base, in a model it does not thin or weighs 0, and a result that overflows.
  */
 class NonFiniteScreenTest {
 
@@ -45,6 +45,11 @@ class NonFiniteScreenTest {
     }
 
     static String recipe(String method, String weight, String lambda) {
+        if (method.equals("linear")) {
+            return "merge_method: linear\nmodels:\n  - model: base\n    parameters: {weight: 0.4}\n  - model: t1\n    parameters: {weight: " + weight + "}\n"
+                    + "  - model: t2\n    parameters: {weight: 0}\n  - model: t3\n    parameters: {weight: 0.3}\nparameters: {normalize: false}\ndtype: float32\n";
+        }
+        if (method.equals("slerp")) return "merge_method: slerp\nbase_model: base\nmodels:\n  - model: base\n  - model: t1\nparameters: {t: 0.3}\ndtype: float32\n";
         return "merge_method: " + method + "\nbase_model: base\nmodels:\n"
                 + "  - model: t1\n    parameters: {weight: " + weight + ", density: 0.5}\n"
                 + "  - model: t2\n    parameters: {weight: 0.3, density: 1.0}\n"
@@ -63,7 +68,8 @@ class NonFiniteScreenTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"dare_ties, t1", "dare_ties, t2", "dare_ties, t3", "dare_ties, base", "ties, t1", "ties, base"})
+    @CsvSource({"dare_ties, t1", "dare_ties, t2", "dare_ties, t3", "dare_ties, base", "ties, t1", "ties, base",
+            "linear, t2", "linear, base", "slerp, t1", "slerp, base"})
     void aNonFiniteInputIsNamed(String method, String model) {
         // several positions, so that one falls where DARE drops the entry; the first bad element is reported
         for (long at : new long[] {0, 5, 1000, SHAPE.numel() - 1}) {
@@ -81,11 +87,12 @@ class NonFiniteScreenTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"dare_ties", "ties"})
+    @CsvSource({"dare_ties", "ties", "linear"})
     void aResultThatOverflowsIsNamed(String method) {
         // finite inputs, a weight that carries t1's deltas past the float range
         for (int threads : new int[] {1, 2}) {
-            CheckpointException e = fail(method, "3e38", "100", models("none", 0, 0), threads, Kernels.fast());
+            // linear has no lambda: a weight past the float range makes its coefficient infinite
+            CheckpointException e = fail(method, method.equals("linear") ? "1e39" : "3e38", "100", models("none", 0, 0), threads, Kernels.fast());
             assertTrue(e.getMessage().startsWith("tensor '" + TENSOR + "': merge_method '" + method + "' produced "), e.getMessage());
             assertTrue(e.getMessage().contains("Infinity at element "), e.getMessage());
         }
