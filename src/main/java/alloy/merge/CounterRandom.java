@@ -22,6 +22,8 @@ final class CounterRandom {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private static final long M1 = 0xBF58476D1CE4E5B9L, M2 = 0x94D049BB133111EBL;
     private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+    /** Lane j holds j * golden: the Weyl offsets of a vector's lanes from its first element. */
+    private static final LongVector LANE_STEPS = LongVector.fromArray(L, laneSteps(), 0);
 
     private final long key;
 
@@ -103,9 +105,6 @@ final class CounterRandom {
         }
         return word;
     }
-
-    /** Lane j holds j * golden: the Weyl offsets of a vector's lanes from its first element. */
-    private static final LongVector LANE_STEPS = LongVector.fromArray(L, laneSteps(), 0);
 
     private static long[] laneSteps() {
         long[] s = new long[L.length()];

@@ -155,7 +155,7 @@ public sealed interface Sparsifier {
 
         /**
          * With the fast kernels, every mask and norm in one pass over the tensor ({@link DareMasks}): the same
-         * bits as {@link #keep} model by model, which the reference kernels keep.
+         * bits as {@link #keep} model by model, which is the way the reference kernels go.
          */
         @Override public Kept[] keepAll(FloatTensor[] x, FloatTensor base, Supplier<FloatTensor> scratch, double[] density, Params[] params,
                                         Context[] context, Kernels kernels, boolean norms) {
@@ -164,7 +164,7 @@ public sealed interface Sparsifier {
                 checkDensity(density[i], context[i]);
                 fused &= density[i] < 1;
             }
-            if (!fused) return Sparsifier.super.keepAll(x, base, scratch, density, params, context, kernels, norms);
+            if (!fused || x.length == 0) return Sparsifier.super.keepAll(x, base, scratch, density, params, context, kernels, norms);
             CounterRandom[] random = new CounterRandom[x.length];
             long[] threshold = new long[x.length];
             MemorySegment[] bits = new MemorySegment[x.length];
