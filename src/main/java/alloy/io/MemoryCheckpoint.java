@@ -2,6 +2,8 @@ package alloy.io;
 
 import alloy.tensor.DType;
 import alloy.tensor.FloatTensor;
+import alloy.tensor.PageMemory;
+import alloy.tensor.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -46,6 +48,14 @@ public final class MemoryCheckpoint implements Checkpoint {
 
     /** The arena new tensors for this checkpoint must be allocated in. */
     public Arena arena() { return arena; }
+
+    /**
+     * A tensor in this checkpoint's memory, not yet {@link #put}, whose contents are unspecified until the
+     * caller writes them: for a result written in place ({@link PageMemory}: no zero fill, huge pages).
+     */
+    public FloatTensor uninitialized(Shape shape) {
+        return new FloatTensor(shape, PageMemory.allocateUninitialized(shape.numel() * 4L, arena));
+    }
 
     public synchronized void put(String name, FloatTensor t) {
         tensors.put(name, t);

@@ -22,6 +22,8 @@ final class CounterRandom {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private static final long M1 = 0xBF58476D1CE4E5B9L, M2 = 0x94D049BB133111EBL;
     private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+    /** Lane j holds j * golden: the Weyl offsets of a vector's lanes from its first element. */
+    private static final LongVector LANE_STEPS = LongVector.fromArray(L, laneSteps(), 0);
 
     private final long key;
 
@@ -80,6 +82,38 @@ final class CounterRandom {
         }
         fillScalar(threshold, words, Math.max(from >>> 6, whole), to);
     }
+
+    /** True where {@link #fillBelow} runs lanes (a mask word holds whole vectors of longs). */
+    static boolean vectorised() { return 64 % L.length() == 0; }
+
+    /**
+     * Mask word {@code w} (elements 64w to 64w + 63, all of them below n) exactly as {@link #fillBelow} writes
+     * it, for a caller that fuses the draw with a pass over the same elements: the Weyl lanes start from
+     * the word's first index instead of being carried from the previous word (the same values: integer
+     * arithmetic mod 2^64). Needs {@link #vectorised()}.
+     */
+    long word(long w, long threshold) {
+        int lanes = L.length();
+        LongVector weyl = LongVector.broadcast(L, key + ((w << 6) + 1) * GOLDEN).add(LANE_STEPS);
+        LongVector step = LongVector.broadcast(L, lanes * GOLDEN), keys = LongVector.broadcast(L, key), limit = LongVector.broadcast(L, threshold);
+        long word = 0;
+        for (int b = 0; b < 64; b += lanes) {
+            // a signed compare after the shift: the unsigned one is named differently from one JDK's incubator API to the next
+            LongVector bits = mix(mix(weyl).lanewise(VectorOperators.XOR, keys)).lanewise(VectorOperators.LSHR, 11);
+            word |= bits.compare(VectorOperators.LT, limit).toLong() << b;
+            weyl = weyl.add(step);
+        }
+        return word;
+    }
+
+    private static long[] laneSteps() {
+        long[] s = new long[L.length()];
+        for (int j = 0; j < s.length; j++) s[j] = j * GOLDEN;
+        return s;
+    }
+
+    /** The words from {@code fromWord} on, up to element n (exclusive), by {@link #below}: a mask's partial last word. */
+    void fillTail(long threshold, MemorySegment words, long fromWord, long n) { fillScalar(threshold, words, fromWord, n); }
 
     /** The plain twin of {@link #fillBelow}: {@link #below} element by element. */
     void fillBelowReference(long threshold, MemorySegment words, long n) { fillScalar(threshold, words, 0, n); }

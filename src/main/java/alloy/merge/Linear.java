@@ -27,6 +27,14 @@ public record Linear() implements MergeMethod {
 
     @Override public BaseUse base() { return BaseUse.UNUSED; }
 
+    /**
+     * The result alone shows a NaN or infinity in any input: each output element is a weighted sum of the
+     * inputs' elements there, and a non-finite term stays non-finite whatever its weight (0 * inf is NaN)
+     * and whatever it is added to. So one pass over the result stands for the executor's passes over
+     * every input and the result.
+     */
+    @Override public boolean screensFinite(TensorTask task) { return true; }
+
     @Override public FloatTensor merge(TensorTask task, Arena arena, Kernels kernels) {
         List<MergeInput> in = task.inputs();
         if (in.isEmpty()) throw fail(task, this, "no models to average");
@@ -38,8 +46,9 @@ public record Linear() implements MergeMethod {
         if (normalize && sum == 0) throw fail(task, this, "weights sum to 0, cannot normalize (set normalize: false or change the weights)");
         float[] coef = new float[w.length];
         for (int i = 0; i < w.length; i++) coef[i] = (float) (normalize ? w[i] / sum : w[i]);
-        FloatTensor out = FloatTensor.allocate(arena, in.get(0).tensor().shape());
+        FloatTensor out = task.result(arena, in.get(0).tensor().shape());   // weightedSum writes every element
         kernels.weightedSum(in.stream().map(MergeInput::tensor).toList(), coef, out);
+        if (kernels.firstNonFinite(out) >= 0) task.checkFinite(out);
         return out;
     }
 }

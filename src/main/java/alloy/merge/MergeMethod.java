@@ -37,6 +37,14 @@ public interface MergeMethod {
     /** True for methods whose output depends on the random seed. */
     default boolean random() { return false; }
 
+    /**
+     * True when {@link #merge} finds NaN and infinities itself, in every input and in its result, within
+     * passes it makes anyway, and calls {@link TensorTask#checkFinite} whenever it may have met one: the
+     * caller may then leave out its own passes over the inputs and the result (each a full read of a
+     * tensor). A screen may raise false alarms, never miss. Inputs reach such a method unchecked.
+     */
+    default boolean screensFinite(TensorTask task) { return false; }
+
     /** Merges one tensor; the result is allocated in {@code arena} and may not alias any input. */
     FloatTensor merge(TensorTask task, Arena arena, Kernels kernels);
 }

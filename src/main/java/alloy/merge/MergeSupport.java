@@ -201,6 +201,11 @@ final class MergeSupport {
         return maskedAbsSumsScalar(x, b, bits, 0, x.size(), new double[2]);
     }
 
+    /** Adds elements from word {@code fromWord} on, up to n, to {@code sums}: the scalar end of a block of {@link #maskedAbsSums}. */
+    static double[] maskedAbsSumsTail(FloatTensor x, FloatTensor b, MemorySegment bits, long fromWord, long n, double[] sums) {
+        return maskedAbsSumsScalar(x, b, bits, fromWord, n, sums);
+    }
+
     private static double[] maskedAbsSumsScalar(FloatTensor x, FloatTensor b, MemorySegment bits, long fromWord, long n, double[] sums) {
         for (long i = fromWord << 6; i < n; i++) {
             float a = Math.abs(x.get(i) - b.get(i));

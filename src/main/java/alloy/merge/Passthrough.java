@@ -5,6 +5,7 @@ import static alloy.merge.MergeSupport.*;
 import alloy.tensor.FloatTensor;
 import alloy.tensor.Kernels;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -29,7 +30,8 @@ public record Passthrough() implements MergeMethod {
     @Override public FloatTensor merge(TensorTask task, Arena arena, Kernels kernels) {
         if (task.inputs().size() != 1) throw fail(task, this, "takes exactly one model per tensor, got " + task.inputs().size());
         MergeInput in = task.inputs().get(0);
-        FloatTensor out = in.tensor().copy(arena);
+        FloatTensor out = task.result(arena, in.tensor().shape());
+        MemorySegment.copy(in.tensor().data(), 0, out.data(), 0, out.data().byteSize());
         double scale = perModel(task, this, in, "scale");
         if (scale != 1.0) kernels.scale(out, (float) scale);
         return out;

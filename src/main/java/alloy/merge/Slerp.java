@@ -39,6 +39,13 @@ public record Slerp() implements MergeMethod {
 
     @Override public int maxModels() { return 1; }
 
+    /**
+     * The result alone shows a NaN or infinity in either input: it makes a norm or the dot product non-finite,
+     * so cos(theta) is NaN (inf / inf, or NaN itself), theta and both coefficients are NaN and so is every
+     * output element. One pass over the result stands for the executor's passes over both inputs and the result.
+     */
+    @Override public boolean screensFinite(TensorTask task) { return true; }
+
     @Override public FloatTensor merge(TensorTask task, Arena arena, Kernels kernels) {
         FloatTensor a = requireBase(task, this);
         List<MergeInput> others = task.nonBase();
@@ -46,16 +53,18 @@ public record Slerp() implements MergeMethod {
         checkShapes(task, this, a.shape(), others);
         FloatTensor b = others.get(0).tensor();
         double t = global(task, this, "t");
-        FloatTensor out = FloatTensor.allocate(arena, a.shape());
+        FloatTensor out = task.result(arena, a.shape());   // lerp and weightedSum write every element
         double na = Math.sqrt(kernels.sumSquares(a)), nb = Math.sqrt(kernels.sumSquares(b));
         double cos = kernels.dot(a, b) / ((na > NORM_EPS ? na : 1) * (nb > NORM_EPS ? nb : 1));
         if (Math.abs(cos) > DOT_THRESHOLD) {
             kernels.lerp(a, b, (float) t, out);
+            if (kernels.firstNonFinite(out) >= 0) task.checkFinite(out);
             return out;
         }
         double theta = Math.acos(cos), sin = Math.sin(theta);
         float ca = (float) (Math.sin(theta - theta * t) / sin), cb = (float) (Math.sin(theta * t) / sin);
         kernels.weightedSum(List.of(a, b), new float[] {ca, cb}, out);
+        if (kernels.firstNonFinite(out) >= 0) task.checkFinite(out);
         return out;
     }
 }

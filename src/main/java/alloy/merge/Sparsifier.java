@@ -46,6 +46,18 @@ public sealed interface Sparsifier {
         return new Kept(MergeSupport.nonZeroBits(delta, context.arena()), before, after);
     }
 
+    /**
+     * {@link #keep} for several models of one tensor, {@code x[i]} with {@code density[i]}, {@code params[i]}
+     * and {@code context[i]}, in that order: model by model, unless a variant gains from one pass over all
+     * of them.
+     */
+    default Kept[] keepAll(FloatTensor[] x, FloatTensor base, Supplier<FloatTensor> scratch, double[] density, Params[] params,
+                           Context[] context, Kernels kernels, boolean norms) {
+        Kept[] kept = new Kept[x.length];
+        for (int i = 0; i < x.length; i++) kept[i] = keep(x[i], base, scratch, density[i], params[i], context[i], kernels, norms);
+        return kept;
+    }
+
     /** A kept set as bits (one per element, word i / 64, bit i % 64) and the L1 norms before and after. */
     record Kept(MemorySegment bits, double before, double after) {
         public Kept {
@@ -139,6 +151,29 @@ public sealed interface Sparsifier {
             checkDensity(density, context);
             if (density >= 1) return Sparsifier.super.keep(x, base, scratch, density, params, context, kernels, norms);
             return Kept.of(mask(x.size(), density, context), x, base, kernels, norms);
+        }
+
+        /**
+         * With the fast kernels, every mask and norm in one pass over the tensor ({@link DareMasks}): the same
+         * bits as {@link #keep} model by model, which is the way the reference kernels go.
+         */
+        @Override public Kept[] keepAll(FloatTensor[] x, FloatTensor base, Supplier<FloatTensor> scratch, double[] density, Params[] params,
+                                        Context[] context, Kernels kernels, boolean norms) {
+            boolean fused = kernels != Kernels.reference() && DareMasks.fused();
+            for (int i = 0; i < x.length; i++) {
+                checkDensity(density[i], context[i]);
+                fused &= density[i] < 1;
+            }
+            if (!fused || x.length == 0) return Sparsifier.super.keepAll(x, base, scratch, density, params, context, kernels, norms);
+            CounterRandom[] random = new CounterRandom[x.length];
+            long[] threshold = new long[x.length];
+            MemorySegment[] bits = new MemorySegment[x.length];
+            for (int i = 0; i < x.length; i++) {
+                random[i] = new CounterRandom(context[i].seed(), context[i].stream());
+                threshold[i] = CounterRandom.threshold(density[i]);
+                bits[i] = MergeSupport.bitWords(x[i].size(), context[i].arena());
+            }
+            return DareMasks.fast(base, x, random, threshold, bits, norms);
         }
 
         private static MemorySegment mask(long n, double density, Context context) {

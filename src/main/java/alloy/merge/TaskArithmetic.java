@@ -7,9 +7,11 @@ import alloy.tensor.Kernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 /**
  * Generalized task arithmetic: task_arithmetic, ties, dare_linear, dare_ties, breadcrumbs, breadcrumbs_ties,
@@ -94,12 +96,23 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
         return flag(task, this, SIGN_BY_COUNT) ? Consensus.COUNT : consensus;
     }
 
+    /**
+     * With a sign election and DARE's (or no) sparsifier, every input and the result pass through the vote,
+     * which screens them ({@link SignVote}); the sparsifier's pass before it meets a NaN harmlessly (a NaN
+     * norm leaves the scale at 1). A magnitude sparsifier ranks the values first and is not offered them
+     * unchecked.
+     */
+    @Override public boolean screensFinite(TensorTask task) {
+        boolean draws = sparsifier instanceof Sparsifier.Bernoulli || sparsifier instanceof Sparsifier.None;
+        return consensus != Consensus.NONE && draws && task.base().isPresent() && !task.nonBase().isEmpty();
+    }
+
     @Override public FloatTensor merge(TensorTask task, Arena arena, Kernels kernels) {
         FloatTensor base = requireBase(task, this);
         List<MergeInput> models = task.nonBase();
         checkShapes(task, this, base.shape(), models);
         if (models.isEmpty()) {
-            FloatTensor copy = FloatTensor.uninitialized(arena, base.shape());
+            FloatTensor copy = task.result(arena, base.shape());
             MemorySegment.copy(base.data(), 0, copy.data(), 0, base.data().byteSize());
             return copy;
         }
@@ -107,7 +120,8 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
         double lambda = global(task, this, "lambda");
         Consensus election = consensusFor(task);
         // without an election the deltas accumulate into a zeroed result; the vote writes every element
-        FloatTensor out = election == Consensus.NONE ? FloatTensor.allocate(arena, base.shape()) : FloatTensor.uninitialized(arena, base.shape());
+        FloatTensor out = task.result(arena, base.shape());
+        if (election == Consensus.NONE) out.data().fill((byte) 0);
 
         int m = models.size();
         float[] w = new float[m], scale = new float[m];
@@ -116,27 +130,43 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
         // every user overwrites the whole delta (kernels.sub) before reading it
         Supplier<FloatTensor> scratch = () -> shared[0] != null ? shared[0] : (shared[0] = FloatTensor.uninitialized(arena, base.shape()));
         FloatTensor delta = election == Consensus.NONE ? scratch.get() : null;
+        double[] density = new double[m];
+        boolean[] thins = new boolean[m];
+        Sparsifier.Context[] context = new Sparsifier.Context[m];
         for (int i = 0; i < m; i++) {
             MergeInput in = models.get(i);
             w[i] = (float) perModel(task, this, in, "weight");
-            double density = perModel(task, this, in, "density");
-            boolean thins = !(sparsifier instanceof Sparsifier.None) && density < 1;
-            var context = new Sparsifier.Context(task.tensorName(), in.model(), task.seed(), i, arena);
+            density[i] = perModel(task, this, in, "density");
+            thins[i] = !(sparsifier instanceof Sparsifier.None) && density[i] < 1;
+            context[i] = new Sparsifier.Context(task.tensorName(), in.model(), task.seed(), i, arena);
+        }
+        // the vote re-derives each delta from the inputs: only the kept sets and the norms are needed, for
+        // every thinned model at once
+        Sparsifier.Kept[] keptSets = new Sparsifier.Kept[m];
+        if (election != Consensus.NONE) {
+            int[] thinned = IntStream.range(0, m).filter(i -> thins[i]).toArray();
+            Sparsifier.Kept[] k = sparsifier.keepAll(
+                    Arrays.stream(thinned).mapToObj(i -> models.get(i).tensor()).toArray(FloatTensor[]::new), base, scratch,
+                    Arrays.stream(thinned).mapToDouble(i -> density[i]).toArray(),
+                    Arrays.stream(thinned).mapToObj(i -> models.get(i).params()).toArray(Params[]::new),
+                    Arrays.stream(thinned).mapToObj(i -> context[i]).toArray(Sparsifier.Context[]::new), kernels, rescale);
+            for (int j = 0; j < thinned.length; j++) keptSets[thinned[j]] = k[j];
+        }
+        for (int i = 0; i < m; i++) {
+            MergeInput in = models.get(i);
             double before = 0, after = 0;
             if (election == Consensus.NONE) {
                 kernels.sub(in.tensor(), base, delta);
-                before = thins && rescale ? kernels.sumAbs(delta) : 0;
-                sparsifier.apply(delta, density, in.params(), context);
-                after = thins && rescale ? kernels.sumAbs(delta) : 0;
-            } else if (thins) {
-                // the vote re-derives each delta from the inputs: only the kept set and the norms are needed here
-                Sparsifier.Kept k = sparsifier.keep(in.tensor(), base, scratch, density, in.params(), context, kernels, rescale);
-                kept[i] = k.bits();
-                before = k.before();
-                after = k.after();
+                before = thins[i] && rescale ? kernels.sumAbs(delta) : 0;
+                sparsifier.apply(delta, density[i], in.params(), context[i]);
+                after = thins[i] && rescale ? kernels.sumAbs(delta) : 0;
+            } else if (thins[i]) {
+                kept[i] = keptSets[i].bits();
+                before = keptSets[i].before();
+                after = keptSets[i].after();
             }
             scale[i] = 1f;
-            if (thins && rescale && before >= RESCALE_EPS && after >= RESCALE_EPS) scale[i] = (float) (before / after);
+            if (thins[i] && rescale && before >= RESCALE_EPS && after >= RESCALE_EPS) scale[i] = (float) (before / after);
             if (election == Consensus.NONE) {
                 if (scale[i] != 1f) kernels.scale(delta, scale[i]);
                 kernels.axpy(w[i], delta, out);
@@ -154,8 +184,8 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
             FloatTensor[] x = models.stream().map(MergeInput::tensor).toArray(FloatTensor[]::new);
             SignVote vote = new SignVote(base, x, w, scale, kept, election == Consensus.COUNT, normalize, (float) lambda);
             // the vote is this method's own kernel: the reference kernels get its plain twin
-            if (kernels == Kernels.reference()) vote.reference(out);
-            else vote.fast(out);
+            boolean screened = kernels == Kernels.reference() ? vote.reference(out) : vote.fast(out);
+            if (!screened) task.checkFinite(out);
         }
         return out;
     }

@@ -72,7 +72,7 @@ public final class Executor {
                 writer.writeRaw(step.name(), inputs.get(s.model()).raw(s.tensor()));
                 return;
             }
-            writer.write(step.name(), merge(step, arena));
+            writer.write(step.name(), merge(step, arena, Optional.empty()));
         }, listener);
     }
 
@@ -83,9 +83,17 @@ public final class Executor {
         try {
             run((step, arena) -> {
                 if (step.kind() == Plan.Kind.COPY) return; // integer buffers play no part in evaluation
-                FloatTensor merged = merge(step, arena);
-                FloatTensor kept = FloatTensor.allocate(out.arena(), step.shape());
-                roundTrip(merged, step.dtype(), kept, arena);
+                // float32: a method that can writes straight into the checkpoint's memory; other dtypes round
+                // through the scratch result first
+                FloatTensor[] given = new FloatTensor[1];
+                Optional<TensorTask.ResultMemory> direct = step.dtype() == DType.F32
+                        ? Optional.of(shape -> given[0] = out.uninitialized(shape)) : Optional.empty();
+                FloatTensor merged = merge(step, arena, direct);
+                FloatTensor kept = merged;
+                if (merged != given[0]) {
+                    kept = out.uninitialized(step.shape());
+                    roundTrip(merged, step.dtype(), kept, arena);
+                }
                 out.put(step.name(), kept);
             }, listener);
         } catch (RuntimeException e) {
@@ -213,34 +221,52 @@ public final class Executor {
         return order;
     }
 
-    /** Reads, checks and merges one planned tensor; the result lives in {@code arena}. */
-    FloatTensor merge(Plan.Step step, Arena arena) {
+    /**
+     * Reads, checks and merges one planned tensor; the result lives in {@code arena} or in {@code result}'s
+     * memory. Inputs and result are checked for NaN and infinities, each in a pass of its own, unless the
+     * method screens for them in its own passes ({@link alloy.merge.MergeMethod#screensFinite}) and calls
+     * these same checks when it finds something: the errors are the same either way.
+     */
+    FloatTensor merge(Plan.Step step, Arena arena, Optional<TensorTask.ResultMemory> result) {
         List<MergeInput> in = new ArrayList<>();
+        List<Runnable> inputChecks = new ArrayList<>();   // in reading order: the first bad input is the one reported
         for (int i = 0; i < step.sources().size(); i++) {
             Plan.Source s = step.sources().get(i);
-            in.add(new MergeInput(s.model(), read(s, step.shape(), arena), step.perModel().get(i), s.isBase()));
+            in.add(new MergeInput(s.model(), read(s, step.shape(), arena, inputChecks), step.perModel().get(i), s.isBase()));
         }
         Optional<FloatTensor> base = step.base().map(b -> in.stream().filter(x -> x.isBase() && x.model().equals(b.model()))
-                .map(MergeInput::tensor).findFirst().orElseGet(() -> read(b, step.shape(), arena)));
-        TensorTask task = new TensorTask(step.name(), base, in, step.global(), TensorSeeds.of(seed, step.name()));
+                .map(MergeInput::tensor).findFirst().orElseGet(() -> read(b, step.shape(), arena, inputChecks)));
+        TensorTask.FiniteCheck check = new TensorTask.FiniteCheck() {
+            @Override public void inputs() { inputChecks.forEach(Runnable::run); }
+
+            @Override public void result(FloatTensor out) {
+                long bad = kernels.firstNonFinite(out);
+                if (bad >= 0) {
+                    throw new CheckpointException("tensor '" + step.name() + "': merge_method '" + plan.method().name()
+                            + "' produced " + out.get(bad) + " at element " + bad + " (check the weights: do they sum to zero?)");
+                }
+            }
+        };
+        TensorTask task = new TensorTask(step.name(), base, in, step.global(), TensorSeeds.of(seed, step.name()), result, Optional.of(check));
+        boolean screened = plan.method().screensFinite(task);
+        if (!screened) check.inputs();
         FloatTensor out = plan.method().merge(task, arena, kernels);
-        long bad = kernels.firstNonFinite(out);
-        if (bad >= 0) {
-            throw new CheckpointException("tensor '" + step.name() + "': merge_method '" + plan.method().name()
-                    + "' produced " + out.get(bad) + " at element " + bad + " (check the weights: do they sum to zero?)");
-        }
+        if (!screened) check.result(out);
         return out;
     }
 
-    private FloatTensor read(Plan.Source s, Shape shape, Arena arena) {
+    /** An input's view (its leading sub-matrix where the shape is smaller), its check for NaN and infinities added to {@code checks}. */
+    private FloatTensor read(Plan.Source s, Shape shape, Arena arena, List<Runnable> checks) {
         Checkpoint c = inputs.get(s.model());
-        FloatTensor t = c.view(s.tensor(), arena);   // F32 inputs are read in place, read-only
-        if (!t.shape().equals(shape)) t = commonSubmatrix(t, shape, arena);
-        long bad = kernels.firstNonFinite(t);
-        if (bad >= 0) {
-            throw new CheckpointException(c.label() + ": tensor '" + s.tensor() + "' holds " + t.get(bad) + " at element " + bad
-                    + " (model '" + s.model() + "'); refusing to merge non-finite weights");
-        }
+        FloatTensor view = c.view(s.tensor(), arena);   // F32 inputs are read in place, read-only
+        FloatTensor t = view.shape().equals(shape) ? view : commonSubmatrix(view, shape, arena);
+        checks.add(() -> {
+            long bad = kernels.firstNonFinite(t);
+            if (bad >= 0) {
+                throw new CheckpointException(c.label() + ": tensor '" + s.tensor() + "' holds " + t.get(bad) + " at element " + bad
+                        + " (model '" + s.model() + "'); refusing to merge non-finite weights");
+            }
+        });
         return t;
     }
 

@@ -148,4 +148,51 @@ class BlockedKernelsTest {
             assertArrayEquals(sums, MergeSupport.maskedAbsSums(x[2], base, kept[2]), "forked and in order, bit for bit");
         }
     }
+
+    @Test
+    void fusedDareMasksEqualTheirModelByModelTwin() {
+        for (long n : new long[] {0, 1, 63, 64, 1000, N}) {
+            try (Arena a = Arena.ofShared()) {
+                FloatTensor base = random(a, n, 30, 0);
+                FloatTensor[] x = new FloatTensor[3];
+                for (int i = 0; i < 3; i++) x[i] = random(a, n, 40 + i, 0);
+                // a model that equals the base, so that its norms are 0
+                x[1] = base.copy(a);
+                long[] threshold = {CounterRandom.threshold(0.5), CounterRandom.threshold(0.1), CounterRandom.threshold(0.9)};
+                for (boolean norms : new boolean[] {false, true}) {
+                    MemorySegment[] fastBits = new MemorySegment[3], refBits = new MemorySegment[3];
+                    CounterRandom[] random = new CounterRandom[3];
+                    for (int i = 0; i < 3; i++) {
+                        fastBits[i] = MergeSupport.bitWords(n, a);
+                        refBits[i] = MergeSupport.bitWords(n, a);
+                        random[i] = new CounterRandom(77, i);
+                    }
+                    Sparsifier.Kept[] fast = forked(() -> DareMasks.fast(base, x, random, threshold, fastBits, norms));
+                    Sparsifier.Kept[] ref = DareMasks.reference(base, x, random, threshold, refBits, norms);
+                    for (int i = 0; i < 3; i++) {
+                        String what = "n " + n + ", model " + i + ", norms " + norms;
+                        assertArrayEquals(bytes(ref[i].bits()), bytes(fast[i].bits()), what);
+                        assertEquals(Double.doubleToRawLongBits(ref[i].before()), Double.doubleToRawLongBits(fast[i].before()), what);
+                        assertEquals(Double.doubleToRawLongBits(ref[i].after()), Double.doubleToRawLongBits(fast[i].after()), what);
+                    }
+                    // in order on one thread too
+                    Sparsifier.Kept[] inOrder = DareMasks.fast(base, x, random, threshold, fastBits, norms);
+                    for (int i = 0; i < 3; i++) assertEquals(ref[i].before(), inOrder[i].before());
+                }
+            }
+        }
+    }
+
+    @Test
+    void drawnWordsEqualTheFilledMask() {
+        CounterRandom r = new CounterRandom(9, 2);
+        for (double p : new double[] {0, 1e-9, 0.3, 0.5, 1 - 1e-12, 1}) {
+            long threshold = CounterRandom.threshold(p);
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment words = MergeSupport.bitWords(64 * 50, a);
+                r.fillBelowReference(threshold, words, 64 * 50);
+                for (long w = 0; w < 50; w++) assertEquals(words.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, w), r.word(w, threshold), "p " + p + ", word " + w);
+            }
+        }
+    }
 }

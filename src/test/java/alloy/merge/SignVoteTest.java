@@ -7,6 +7,7 @@ import alloy.tensor.Shape;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,10 +18,16 @@ class SignVoteTest {
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 15, 16, 17, 64, 1000, 65_537})
     void fastEqualsReferenceBitForBit(int n) {
+        // 1 to 4 models take the unrolled kernel, 5 the loop over models
+        for (int m = 1; m <= SignVote.UNROLLED + 1; m++) fastEqualsReference(n, m);
+    }
+
+    private static void fastEqualsReference(int n, int m) {
         try (Arena a = Arena.ofConfined()) {
-            SplittableRandom r = new SplittableRandom(n);
+            SplittableRandom r = new SplittableRandom(n + 1000L * m);
             FloatTensor base = tensor(a, n, r, 0.05);
-            int m = 4;
+            // signed zeros in the base: b + (+0) and b + (-0) differ only there
+            for (long j = 0; j < n; j += 7) base.set(j, j % 14 == 0 ? -0f : 0f);
             FloatTensor[] x = new FloatTensor[m];
             MemorySegment[] kept = new MemorySegment[m];
             for (int i = 0; i < m; i++) {
@@ -36,14 +43,17 @@ class SignVoteTest {
                     kept[i] = MergeSupport.nonZeroBits(mask, a);
                 }
             }
-            float[] w = {0.5f, -0.25f, 1f, 0.75f}, scale = {1f, 1.5f, 2f, 1f};
+            float[] w = Arrays.copyOf(new float[] {0.5f, -0.25f, 1f, 0.75f, 0.3f}, m), scale = Arrays.copyOf(new float[] {1f, 1.5f, 2f, 1f, 0.5f}, m);
             for (boolean byCount : new boolean[] {false, true}) {
                 for (boolean normalize : new boolean[] {false, true}) {
-                    SignVote vote = new SignVote(base, x, w, scale, kept, byCount, normalize, 0.8f);
-                    FloatTensor fast = FloatTensor.allocate(a, Shape.of(n)), ref = FloatTensor.allocate(a, Shape.of(n));
-                    vote.fast(fast);
-                    vote.reference(ref);
-                    assertArrayEquals(ref.toArray(), fast.toArray(), "byCount " + byCount + " normalize " + normalize);
+                    for (float lambda : new float[] {1f, 0.8f}) {
+                        SignVote vote = new SignVote(base, x, w, scale, kept, byCount, normalize, lambda);
+                        FloatTensor fast = FloatTensor.allocate(a, Shape.of(n)), ref = FloatTensor.allocate(a, Shape.of(n));
+                        vote.fast(fast);
+                        vote.reference(ref);
+                        assertArrayEquals(ref.data().toArray(ValueLayout.JAVA_INT), fast.data().toArray(ValueLayout.JAVA_INT),
+                                m + " models, byCount " + byCount + " normalize " + normalize + " lambda " + lambda);
+                    }
                 }
             }
         }
