@@ -13,8 +13,8 @@ import java.util.Set;
 /**
  * An ONNX model's bytes with the values of every weight that has a Hugging Face name taken out: each such
  * initializer becomes an external-data reference (data_location EXTERNAL, a location nobody reads), so a
- * session built from these bytes gets its weights from {@code SessionOptions.addExternalInitializers}, which
- * ONNX Runtime accepts only for initializers marked external. The graph without its weights is a few
+ * session built from these bytes gets its weights from the caller ({@code SessionOptions.addInitializer}, used in
+ * place), and ONNX Runtime reads no data for a weight so marked. The graph without its weights is a few
  * hundred KiB, so creating a session no longer parses the 133 MB of the original file.
  */
 public final class ExternalTemplate {
