@@ -112,7 +112,7 @@ public final class OrtEncoderEngine implements EncoderEngine {
                     long bytes = t.shape().numel() * 4;
                     data = transposed.asSlice(at, bytes);
                     at += bytes;
-                    transpose(t.data(), dims[0], dims[1], data);
+                    OnnxCheckpoint.transposeInto(t.data(), dims[0], dims[1], 4, data);
                     dims = new long[] {dims[1], dims[0]};
                 }
                 FloatBuffer buffer = data.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
@@ -141,32 +141,6 @@ public final class OrtEncoderEngine implements EncoderEngine {
     private static void release(Map<String, OnnxTensor> weights, Arena arena) {
         weights.values().forEach(OnnxTensor::close);
         arena.close();
-    }
-
-    /** Tile side of {@link #transpose}: two 64 x 64 float tiles stay in the L1 cache. */
-    private static final int TILE = 64;
-
-    /**
-     * (rows, cols) row-major {@code in} to (cols, rows) row-major {@code out}, tile by tile so that the strided
-     * writes of a column stay within cached lines; {@link #transposePlain} is its reference.
-     */
-    static void transpose(MemorySegment in, long rows, long cols, MemorySegment out) {
-        for (long r0 = 0; r0 < rows; r0 += TILE) {
-            long r1 = Math.min(rows, r0 + TILE);
-            for (long c0 = 0; c0 < cols; c0 += TILE) {
-                long c1 = Math.min(cols, c0 + TILE);
-                for (long r = r0; r < r1; r++) {
-                    for (long c = c0; c < c1; c++) out.setAtIndex(FloatTensor.F32, c * rows + r, in.getAtIndex(FloatTensor.F32, r * cols + c));
-                }
-            }
-        }
-    }
-
-    /** The plain transpose, element by element in row order. */
-    static void transposePlain(MemorySegment in, long rows, long cols, MemorySegment out) {
-        for (long r = 0; r < rows; r++) {
-            for (long c = 0; c < cols; c++) out.setAtIndex(FloatTensor.F32, c * rows + r, in.getAtIndex(FloatTensor.F32, r * cols + c));
-        }
     }
 
     private final class Session implements Loaded {

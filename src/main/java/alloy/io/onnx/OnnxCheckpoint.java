@@ -178,13 +178,19 @@ public final class OnnxCheckpoint implements Checkpoint {
         arena.close();
     }
 
-    /**
-     * Row-major [rows, cols] to [cols, rows] for elements of {@code size} bytes, into {@code arena}. Tiled so
-     * that both the reads and the writes of a 32x32 tile stay in cache.
-     */
+    /** Row-major [rows, cols] to [cols, rows] for elements of {@code size} bytes, into {@code arena}. */
     static MemorySegment transpose(MemorySegment src, long[] dims, int size, Arena arena) {
         long rows = dims[0], cols = dims[1];
         MemorySegment dst = arena.allocate(Math.max(1, rows * cols * size), 64).asSlice(0, rows * cols * size);
+        transposeInto(src, rows, cols, size, dst);
+        return dst;
+    }
+
+    /**
+     * Row-major [rows, cols] {@code src} to [cols, rows] {@code dst}, elements of {@code size} bytes. Tiled so that
+     * both the reads and the writes of a 32x32 tile stay in cache; {@link #transposePlain} is its reference.
+     */
+    public static void transposeInto(MemorySegment src, long rows, long cols, int size, MemorySegment dst) {
         final int tile = 32;
         for (long r0 = 0; r0 < rows; r0 += tile) {
             for (long c0 = 0; c0 < cols; c0 += tile) {
@@ -194,7 +200,13 @@ public final class OnnxCheckpoint implements Checkpoint {
                 }
             }
         }
-        return dst;
+    }
+
+    /** The plain transpose, element by element in row order. */
+    static void transposePlain(MemorySegment src, long rows, long cols, int size, MemorySegment dst) {
+        for (long r = 0; r < rows; r++) {
+            for (long c = 0; c < cols; c++) copyElement(src, (r * cols + c) * size, dst, (c * rows + r) * size, size);
+        }
     }
 
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
