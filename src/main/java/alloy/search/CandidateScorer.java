@@ -205,12 +205,19 @@ public final class CandidateScorer implements AutoCloseable {
         return sum;
     }
 
-    private static Built await(Future<Built> f) {
+    private Built await(Future<Built> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            f.cancel(false);
+            // the build runs on; its result is freed on the builder's thread once it ends
+            builder.submit(() -> {
+                try {
+                    f.get().close();
+                } catch (ExecutionException | InterruptedException ignored) {
+                    // nothing was built, or nothing can be waited for
+                }
+            });
             throw new IllegalStateException("interrupted while a candidate was built", e);
         } catch (ExecutionException e) {
             // the build's own error (a recipe the method cannot merge, a bad tensor), as if built here
