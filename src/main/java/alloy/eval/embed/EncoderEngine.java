@@ -6,8 +6,9 @@ import alloy.io.Checkpoint;
  * What runs a candidate sentence encoder: loads its weights, embeds tokenized texts, frees the weights.
  * {@link DjlEncoderEngine} runs Alloy's own BERT forward on DJL's PyTorch engine and takes any checkpoint;
  * {@link OrtEncoderEngine} hands the weights to ONNX Runtime over the reference model's ONNX graph, which
- * is twice as fast on AMD processors (libtorch's MKL takes its AVX2 path there, ONNX Runtime its AVX-512
- * kernels; see the README's Performance section) and needs that graph. Both give the same embeddings to a
+ * is faster on AMD processors (libtorch's MKL takes its AVX2 path there, ONNX Runtime its AVX-512 kernels:
+ * 1.1-1.9x DJL's throughput on the same machine on different days; see the README's Performance section)
+ * and needs that graph. Both give the same embeddings to a
  * cosine of 1 - 1e-12 (OrtEncoderEngineRealTest).
  */
 public interface EncoderEngine extends AutoCloseable {
