@@ -137,8 +137,12 @@ public final class Executor {
             }
             return;
         }
-        ConcurrentLinkedQueue<Plan.Step> queue = new ConcurrentLinkedQueue<>(schedule(plan.steps()));
-        AtomicReference<Throwable> failure = new AtomicReference<>();
+        // steps are polled in schedule order, so when step i fails every earlier step has started; the error
+        // reported is the earliest failing step's, whichever worker got there first (the same error every run)
+        List<Plan.Step> order = schedule(plan.steps());
+        ConcurrentLinkedQueue<Integer> queue = new ConcurrentLinkedQueue<>();
+        for (int i = 0; i < order.size(); i++) queue.add(i);
+        AtomicReference<Failed> failure = new AtomicReference<>();
         ForkJoinPool pool = new ForkJoinPool(threads, p -> {
             ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
             t.setName("alloy-merge-" + t.getPoolIndex());
@@ -150,12 +154,18 @@ public final class Executor {
                 workers.add(pool.submit(() -> {
                     ScratchArena arena = ScratchPool.take();
                     try {
-                        for (Plan.Step s; failure.get() == null && (s = queue.poll()) != null; ) {
-                            runStep(runner, s, arena);
+                        for (Integer i; failure.get() == null && (i = queue.poll()) != null; ) {
+                            Plan.Step s = order.get(i);
+                            try {
+                                runStep(runner, s, arena);
+                            } catch (Throwable e) {
+                                fail(failure, i, e);
+                                return;
+                            }
                             listener.tensorDone(s);
                         }
                     } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
+                        fail(failure, Integer.MAX_VALUE, e);
                     } finally {
                         ScratchPool.give(arena);
                     }
@@ -165,13 +175,14 @@ public final class Executor {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
-                    failure.compareAndSet(null, e.getCause());
+                    fail(failure, Integer.MAX_VALUE, e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("merge interrupted", e);
                 }
             }
-            Throwable e = failure.get();
+            Failed f = failure.get();
+            Throwable e = f == null ? null : f.error();
             if (e instanceof RuntimeException re) throw re;
             if (e instanceof Error err) throw err;
             if (e != null) throw new IllegalStateException(e);
@@ -184,6 +195,15 @@ public final class Executor {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** A step's error and its place in the schedule. */
+    private record Failed(int index, Throwable error) {}
+
+    /** Keeps the failure of the earliest step in schedule order. */
+    private static void fail(AtomicReference<Failed> failure, int index, Throwable e) {
+        Failed mine = new Failed(index, e);
+        failure.accumulateAndGet(mine, (had, now) -> had == null || now.index() < had.index() ? now : had);
     }
 
     private void runStep(StepRunner runner, Plan.Step step, ScratchArena arena) {
