@@ -19,7 +19,7 @@ import alloy.recipe.MergeRun;
 import alloy.recipe.Recipe;
 import alloy.recipe.RecipeYaml;
 import alloy.tensor.Kernels;
-import java.nio.file.Files;
+import alloy.testing.Benchmarks;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,7 +59,7 @@ public final class CandidateBench {
         }
         DjlEngine.setThreads(threads);
         MergeRun.Options options = new MergeRun.Options(42, threads, Kernels.fast());
-        System.out.printf(Locale.ROOT, "%d threads, median of %d, load average %s%n", threads, repeats, load());
+        System.out.printf(Locale.ROOT, "%d threads, median of %d, load average %s%n", threads, repeats, Benchmarks.loadAverage());
         if (!family.equals("decoder")) bge(options, repeats, threads);
         if (!family.equals("bge")) decoder(options, repeats);
     }
@@ -95,20 +95,20 @@ public final class CandidateBench {
             double[] o = new double[repeats], st = new double[repeats], d = new double[repeats], f = new double[repeats];
             double[] ro = new double[repeats], rs = new double[repeats], rd = new double[repeats];
             for (int r = 0; r < repeats; r++) {
-                f[r] = time(floor);
-                o[r] = time(onOrt);
-                st[r] = time(inTurn) / STREAM;
-                d[r] = time(onDjl);
+                f[r] = Benchmarks.time(floor);
+                o[r] = Benchmarks.time(onOrt);
+                st[r] = Benchmarks.time(inTurn) / STREAM;
+                d[r] = Benchmarks.time(onDjl);
                 ro[r] = o[r] / f[r];
                 rs[r] = st[r] / f[r];
                 rd[r] = d[r] / f[r];
             }
-            double floorS = median(f);
+            double floorS = Benchmarks.median(f);
             System.out.printf(Locale.ROOT, "%-72s %8s %10s %9s %13s%n", "bge candidate (build in memory + score, CandidateScorer)", "s", "cand./min", "vs floor", "round ratios");
             row("floor: ONNX Runtime embeds the same texts, weights loaded", floorS, floorS, null);
-            row("engine onnxruntime (default), one candidate alone", median(o), floorS, ro);
-            row("engine onnxruntime (default), " + STREAM + " in turn, next built meanwhile", median(st), floorS, rs);
-            row("engine djl (-Dalloy.encoder.engine=djl), one candidate alone", median(d), floorS, rd);
+            row("engine onnxruntime (default), one candidate alone", Benchmarks.median(o), floorS, ro);
+            row("engine onnxruntime (default), " + STREAM + " in turn, next built meanwhile", Benchmarks.median(st), floorS, rs);
+            row("engine djl (-Dalloy.encoder.engine=djl), one candidate alone", Benchmarks.median(d), floorS, rd);
             System.out.printf(Locale.ROOT, "  rounds (s): floor %s  onnxruntime %s  in turn (per candidate) %s  djl %s%n", Arrays.toString(round(f)),
                     Arrays.toString(round(o)), Arrays.toString(round(st)), Arrays.toString(round(d)));
         }
@@ -154,11 +154,11 @@ public final class CandidateBench {
             inTurn.get();
             double[] w = new double[repeats], st = new double[repeats], b = new double[repeats];
             for (int r = 0; r < repeats; r++) {
-                w[r] = time(whole);
-                st[r] = time(inTurn) / STREAM;
-                b[r] = time(build);
+                w[r] = Benchmarks.time(whole);
+                st[r] = Benchmarks.time(inTurn) / STREAM;
+                b[r] = Benchmarks.time(build);
             }
-            double total = median(w), built = median(b), turn = median(st);
+            double total = Benchmarks.median(w), built = Benchmarks.median(b), turn = Benchmarks.median(st);
             System.out.printf(Locale.ROOT, "%-62s %8s %12s%n", "decoder candidate", "s", "cand./min");
             System.out.printf(Locale.ROOT, "%-62s %8.2f %12.1f%n", "DJL PyTorch: build in memory + score, one candidate alone", total, 60 / total);
             System.out.printf(Locale.ROOT, "%-62s %8.2f %12.1f%n", "DJL PyTorch: " + STREAM + " in turn, next built meanwhile", turn, 60 / turn);
@@ -189,33 +189,13 @@ public final class CandidateBench {
 
     /** A row: seconds, candidates per minute, ratio of the medians, and the median of the rounds' own ratios (none for the floor). */
     private static void row(String label, double s, double floor, double[] roundRatios) {
-        String perRound = roundRatios == null ? "" : String.format(Locale.ROOT, "%.2fx %s", median(roundRatios), Arrays.toString(round(roundRatios)));
+        String perRound = roundRatios == null ? "" : String.format(Locale.ROOT, "%.2fx %s", Benchmarks.median(roundRatios), Arrays.toString(round(roundRatios)));
         System.out.printf(Locale.ROOT, "%-72s %8.2f %10.1f %8.2fx  %s%n", label, s, 60 / s, s / floor, perRound);
-    }
-
-    private static double time(Supplier<Object> work) {
-        long t0 = System.nanoTime();
-        work.get();
-        return (System.nanoTime() - t0) / 1e9;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static double[] round(double[] v) {
         double[] r = new double[v.length];
         for (int i = 0; i < v.length; i++) r[i] = Math.round(v[i] * 100) / 100.0;
         return r;
-    }
-
-    private static String load() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).strip();
-        } catch (Exception e) {
-            return "?";
-        }
     }
 }

@@ -13,17 +13,15 @@ import alloy.eval.task.Split;
 import alloy.io.MemoryCheckpoint;
 import alloy.io.TensorInfo;
 import alloy.io.onnx.OnnxCheckpoint;
+import alloy.testing.Benchmarks;
 import ai.djl.ndarray.NDManager;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * scripts/bench-encoder: in one run, on one model and one proxy split,
@@ -81,7 +79,7 @@ public final class EncoderBench {
         List<RetrievalItem> items = retrieval.items(split);
 
         System.out.printf(Locale.ROOT, "model %s, profile %s, set %s/%s (%d queries + %d passages), batch %d, repeats %d, %d cores, load average %s%n",
-                artifact, profile.name(), set, split, items.size(), items.size(), batch, repeats, cores, loadAverage());
+                artifact, profile.name(), set, split, items.size(), items.size(), batch, repeats, cores, Benchmarks.loadAverage().split(" ")[0]);
 
         EmbeddingScorer.Settings settings = new EmbeddingScorer.Settings(profile, batch, batch * SentenceEmbedder.DEFAULT_TOKENS_PER_TEXT, Bootstrap.defaults());
         try (OnnxCheckpoint checkpoint = OnnxCheckpoint.open(onnx);
@@ -99,13 +97,13 @@ public final class EncoderBench {
                 try (BertOnnxRuntime ort = BertOnnxRuntime.open(onnx, t); NDManager candidate = root.newSubManager()) {
                     BertEncoder encoder = BertEncoder.load(checkpoint, candidate);
                     double[] djl = new double[repeats], ref = new double[repeats];
-                    time(() -> embedder.embed(encoder, texts, candidate));                                // warm-up
-                    time(() -> ort.embed(texts, embedder));
+                    Benchmarks.time(() -> embedder.embed(encoder, texts, candidate));                                // warm-up
+                    Benchmarks.time(() -> ort.embed(texts, embedder));
                     for (int r = 0; r < repeats; r++) {
-                        djl[r] = time(() -> embedder.embed(encoder, texts, candidate));
-                        ref[r] = time(() -> ort.embed(texts, embedder));
+                        djl[r] = Benchmarks.time(() -> embedder.embed(encoder, texts, candidate));
+                        ref[r] = Benchmarks.time(() -> ort.embed(texts, embedder));
                     }
-                    double djlRate = texts.size() / median(djl), ortRate = texts.size() / median(ref);
+                    double djlRate = texts.size() / Benchmarks.median(djl), ortRate = texts.size() / Benchmarks.median(ref);
                     System.out.printf(Locale.ROOT, "throughput  BertEncoder %8.1f texts/s   ONNX Runtime %8.1f texts/s   ratio %.2f (target >= 0.80)%n",
                             djlRate, ortRate, djlRate / ortRate);
 
@@ -113,9 +111,9 @@ public final class EncoderBench {
                     for (int r = 0; r < repeats; r++) {
                         buildMemory[r] = timeLoad(merged, root);
                         buildOnnx[r] = timeLoad(checkpoint, root);
-                        score[r] = time(() -> scorer.score(retrieval, split, encoder, candidate));
+                        score[r] = Benchmarks.time(() -> scorer.score(retrieval, split, encoder, candidate));
                     }
-                    double s = median(score), bm = median(buildMemory), bo = median(buildOnnx);
+                    double s = Benchmarks.median(score), bm = Benchmarks.median(buildMemory), bo = Benchmarks.median(buildOnnx);
                     System.out.printf(Locale.ROOT, "build       in-memory merge %7.1f ms   ONNX checkpoint %7.1f ms   (%.0f MiB of weights)%n",
                             bm * 1e3, bo * 1e3, bytes(merged) / 1048576.0);
                     System.out.printf(Locale.ROOT, "score       %s/%s %7.1f ms%n", set, split, s * 1e3);
@@ -140,26 +138,6 @@ public final class EncoderBench {
             long t0 = System.nanoTime();
             BertEncoder.load(c, m);
             return (System.nanoTime() - t0) / 1e9;
-        }
-    }
-
-    private static double time(Supplier<?> work) {
-        long t0 = System.nanoTime();
-        work.get();
-        return (System.nanoTime() - t0) / 1e9;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        } catch (Exception e) {
-            return "?";
         }
     }
 
