@@ -157,13 +157,7 @@ public final class OrtEncoderEngine implements EncoderEngine {
         }
 
         @Override public float[][] embed(TokenizedTexts texts) {
-            float[][] out = new float[texts.size()][];
-            for (int[] indices : embedder.plan(texts)) {
-                TextTokenizer.Batch batch = SentenceEmbedder.batch(texts, indices);
-                float[][] pooled = pool(lastHidden(batch), batch, embedder.profile().pooling(), embedder.profile().normalize());
-                for (int row = 0; row < indices.length; row++) out[indices[row]] = pooled[row];
-            }
-            return out;
+            return embedder.embedPlanned(texts, batch -> pool(lastHidden(batch), batch, embedder.profile().pooling(), embedder.profile().normalize()));
         }
 
         /** last_hidden_state, (batch · seq · hidden) row-major. */

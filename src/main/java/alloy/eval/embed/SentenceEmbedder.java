@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * One vector per text: a {@link BertEncoder} forward pass over batches of tokenized texts, pooled and
@@ -80,10 +81,24 @@ public final class SentenceEmbedder {
     /** Embeddings of {@code texts} in their own order, (texts, hidden). */
     public float[][] embed(BertEncoder encoder, TokenizedTexts texts, NDManager manager) {
         int hidden = encoder.config().hiddenSize();
+        return embedPlanned(texts, batch -> {
+            float[] flat = embedBatch(encoder, batch, manager);                                           // (rows, hidden)
+            float[][] rows = new float[batch.size()][];
+            for (int row = 0; row < rows.length; row++) rows[row] = Arrays.copyOfRange(flat, row * hidden, (row + 1) * hidden);
+            return rows;
+        });
+    }
+
+    /**
+     * Embeddings of {@code texts} in their own order, each batch of the {@link #plan} padded and handed to
+     * {@code batchRows}, which gives one pooled row per text of the batch, in the batch's order: what every
+     * engine runs, whatever runs the forward pass.
+     */
+    public float[][] embedPlanned(TokenizedTexts texts, Function<TextTokenizer.Batch, float[][]> batchRows) {
         float[][] out = new float[texts.size()][];
         for (int[] indices : plan(texts)) {
-            float[] flat = embedBatch(encoder, batch(texts, indices), manager);                           // (rows, hidden)
-            for (int row = 0; row < indices.length; row++) out[indices[row]] = Arrays.copyOfRange(flat, row * hidden, (row + 1) * hidden);
+            float[][] rows = batchRows.apply(batch(texts, indices));
+            for (int row = 0; row < indices.length; row++) out[indices[row]] = rows[row];
         }
         return out;
     }

@@ -73,13 +73,7 @@ public final class BertOnnxRuntime implements AutoCloseable {
 
     /** Embeddings of {@code texts} in their order, in the batches {@code embedder} would run. */
     public float[][] embed(TokenizedTexts texts, SentenceEmbedder embedder) {
-        float[][] out = new float[texts.size()][];
-        for (int[] indices : embedder.plan(texts)) {
-            TextTokenizer.Batch batch = SentenceEmbedder.batch(texts, indices);
-            float[][] pooled = pool(lastHidden(batch), batch, embedder.profile().pooling(), embedder.profile().normalize());
-            for (int row = 0; row < indices.length; row++) out[indices[row]] = pooled[row];
-        }
-        return out;
+        return embedder.embedPlanned(texts, batch -> pool(lastHidden(batch), batch, embedder.profile().pooling(), embedder.profile().normalize()));
     }
 
     /** Plain-Java pooling of (batch · seq · hidden) states: the ONNX Runtime engine's, independent of DJL's NDArray pooling. */
