@@ -1,7 +1,5 @@
 package alloy.eval.learn;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import alloy.eval.embed.EncoderProfile;
 import alloy.eval.model.BertConfig;
@@ -12,10 +10,7 @@ import alloy.eval.model.TextTokenizer;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,42 +93,13 @@ class EncoderLossGradientTest {
             try (MergedWeights w = MergedWeights.build(form, form == MergedWeights.Form.TASK_VECTORS ? base : null, models,
                     depths(base.keySet()), 2, initial, m)) {
                 EncoderLoss loss = new EncoderLoss(TINY, "", profile, tokenizer, List.of(new EncoderLoss.Task("set", kind, items, items)), 4, m);
-                NDArray p = w.parameter();
-                float[] at = p.toFloatArray();
-                float[] grad;
-                p.setRequiresGradient(true);
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    try (GradientCollector c = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
-                        c.backward(loss.training(w.weights(), new Random(0)));
-                    }
-                    grad = p.getGradient().toFloatArray();
-                }
-                p.setRequiresGradient(false);
                 // half MergedWeightsTest's step: task vectors as large as the weights bend the loss enough that
-                // the O(h²) error at 1e-2 reaches 6% on the smallest cosine-regression gradient
-                double h = 5e-3;
-                for (int i = 0; i < at.length; i++) {
-                    float[] plus = at.clone(), minus = at.clone();
-                    plus[i] += (float) h;
-                    minus[i] -= (float) h;
-                    double fd = (value(w, loss, plus) - value(w, loss, minus)) / (2 * h);
-                    // the relative part covers the remaining O(h²) error; the absolute floor sits above float
-                    // rounding of the losses (a few 1e-5 after dividing by 2h) yet below the smallest
-                    // cosine-regression gradients, which a looser floor would pass unchecked
-                    assertEquals(fd, grad[i], 0.03 * Math.abs(fd) + 1e-4, form + ", " + kind + ": coefficient " + i + " (model " + i / 2 + ", anchor " + i % 2 + ")");
-                }
-                assertTrue(Arrays.stream(toDoubles(grad)).anyMatch(g -> Math.abs(g) > 1e-2), "a gradient large enough to check: " + Arrays.toString(grad));
+                // the O(h²) error at 1e-2 reaches 6% on the smallest cosine-regression gradient. The relative part
+                // of the tolerance covers the remaining O(h²) error; the absolute floor sits above float rounding of
+                // the losses (a few 1e-5 after dividing by 2h) yet below the smallest cosine-regression gradients,
+                // which a looser floor would pass unchecked
+                GradientCheck.check(w, loss, 5e-3, 0.03, 1e-4, 2, form + ", " + kind);
             }
-        }
-    }
-
-    /** The loss at {@code coefficients}, on the batch the gradient saw: same seed, same draw. */
-    private static double value(MergedWeights w, EncoderLoss loss, float[] coefficients) {
-        w.parameter().set(coefficients);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            return loss.training(w.weights(), new Random(0)).getFloat();
         }
     }
 
@@ -157,12 +123,6 @@ class EncoderLossGradientTest {
     private static Map<String, Double> depths(Iterable<String> names) {
         Map<String, Double> d = new LinkedHashMap<>();
         for (String n : names) d.put(n, n.startsWith("encoder.layer.1.") ? 1.0 : 0.0);
-        return d;
-    }
-
-    private static double[] toDoubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) d[i] = f[i];
         return d;
     }
 }

@@ -14,12 +14,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,36 +60,8 @@ class MergedWeightsTest {
                 // cross-entropy and the entropy term together, so that both paths of the loss are checked
                 DecoderLoss loss = new DecoderLoss(TINY, false, Map.of(), List.of(new DecoderLoss.Task("mixed", EXAMPLES, EXAMPLES)),
                         EXAMPLES.size(), 0.5, true, m);
-                NDArray p = w.parameter();
-                float[] at = p.toFloatArray();
-                float[] grad;
-                p.setRequiresGradient(true);
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    try (GradientCollector c = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
-                        c.backward(loss.training(w.weights(), new Random(0)));
-                    }
-                    grad = p.getGradient().toFloatArray();
-                }
-                p.setRequiresGradient(false);
-                double h = 1e-2;
-                for (int i = 0; i < at.length; i++) {
-                    float[] plus = at.clone(), minus = at.clone();
-                    plus[i] += (float) h;
-                    minus[i] -= (float) h;
-                    double fd = (value(w, loss, plus) - value(w, loss, minus)) / (2 * h);
-                    assertEquals(fd, grad[i], 0.03 * Math.abs(fd) + 5e-4, form + ": coefficient " + i + " (model " + i / 2 + ", anchor " + i % 2 + ")");
-                }
-                assertTrue(java.util.Arrays.stream(toDoubles(grad)).anyMatch(g -> Math.abs(g) > 1e-2), "a gradient large enough to check: " + java.util.Arrays.toString(grad));
+                GradientCheck.check(w, loss, 1e-2, 0.03, 5e-4, 2, form.toString());
             }
-        }
-    }
-
-    private static double value(MergedWeights w, DecoderLoss loss, float[] coefficients) {
-        w.parameter().set(coefficients);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            return loss.training(w.weights(), new Random(0)).getFloat();
         }
     }
 
@@ -154,11 +124,5 @@ class MergedWeightsTest {
         m.put("a", a);
         m.put("b", b);
         return m;
-    }
-
-    private static double[] toDoubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) d[i] = f[i];
-        return d;
     }
 }
