@@ -265,7 +265,7 @@ public final class Evolution {
                 // the next one, evaluated with every new candidate unscored, ends the stream
                 .limit(r -> {
                     boolean keep = !spentBefore[0];
-                    spentBefore[0] = spec.budget().isPresent() && evaluated.size() >= spec.budget().getAsLong() || timeSpent();
+                    spentBefore[0] = budgetRunOut();
                     return keep;
                 });
         return stream.limit(spec.generations())::iterator;
@@ -325,27 +325,28 @@ public final class Evolution {
                                                                                       Function<Scored, F> fitness) {
         List<Phenotype<DoubleGene, F>> ps = population.asList();
         List<Recipe> todo = ps.stream().map(p -> p.isEvaluated() ? null : codec.decode(p.genotype())).toList();
+        List<String> keys = todo.stream().map(r -> r == null ? null : RecipeYaml.write(r)).toList();
         List<Phenotype<DoubleGene, F>> out = new ArrayList<>(ps.size());
         for (int i = 0; i < ps.size(); i++) {
             Phenotype<DoubleGene, F> p = ps.get(i);
             Recipe r = todo.get(i);
             if (r == null) out.add(p);
-            else if (budgetSpent(r)) out.add(p.withFitness(spent));
-            else out.add(p.withFitness(fitness.apply(scoreRecipe("search", (int) p.generation(), null, r, upcoming(todo, i)))));
+            else if (budgetSpent(keys.get(i))) out.add(p.withFitness(spent));
+            else out.add(p.withFitness(fitness.apply(scoreRecipe("search", (int) p.generation(), null, r, keys.get(i), upcoming(todo, keys, i)))));
         }
         return ISeq.of(out);
     }
 
-    /** The first recipe after {@code todo[i]} that will be scored anew (not known, not journalled, within the budget). */
-    private Optional<Candidate> upcoming(List<Recipe> todo, int i) {
-        if (spec.budget().isPresent() && evaluated.size() + 1 >= spec.budget().getAsLong() || budgetSpent(todo.get(i))) return Optional.empty();
-        String current = RecipeYaml.write(todo.get(i));
+    /**
+     * The first recipe after {@code todo[i]} that will be scored anew (not known, not journalled, within the
+     * budget once {@code todo[i]} is scored); {@code keys} are the recipes' journal keys.
+     */
+    private Optional<Candidate> upcoming(List<Recipe> todo, List<String> keys, int i) {
+        if (spec.budget().isPresent() && evaluated.size() + 1 >= spec.budget().getAsLong() || timeSpent()) return Optional.empty();
         for (int j = i + 1; j < todo.size(); j++) {
-            Recipe r = todo.get(j);
-            if (r == null) continue;
-            String key = RecipeYaml.write(r);
-            if (key.equals(current) || byKey.containsKey(key) || journal.find(key, Split.SEARCH).isPresent()) continue;
-            return Optional.of(new Candidate.Merge("candidate " + (evaluated.size() + 2), r));
+            String key = keys.get(j);
+            if (key == null || key.equals(keys.get(i)) || byKey.containsKey(key) || journal.find(key, Split.SEARCH).isPresent()) continue;
+            return Optional.of(new Candidate.Merge("candidate " + (evaluated.size() + 2), todo.get(j)));
         }
         return Optional.empty();
     }
@@ -357,9 +358,13 @@ public final class Evolution {
      * enforced the same way, per candidate: none is started once the search (the generations, after the
      * baselines) has run that long, so the search overruns it by at most the candidate in progress.
      */
-    private boolean budgetSpent(Recipe r) {
-        boolean countSpent = spec.budget().isPresent() && evaluated.size() >= spec.budget().getAsLong();
-        return (countSpent || timeSpent()) && !byKey.containsKey(RecipeYaml.write(r));
+    private boolean budgetSpent(String key) {
+        return budgetRunOut() && !byKey.containsKey(key);
+    }
+
+    /** The count budget scored or the wall time spent. */
+    private boolean budgetRunOut() {
+        return spec.budget().isPresent() && evaluated.size() >= spec.budget().getAsLong() || timeSpent();
     }
 
     private boolean timeSpent() {
@@ -367,11 +372,11 @@ public final class Evolution {
     }
 
     private Scored scoreRecipe(String role, int generation, String label, Recipe r) {
-        return scoreRecipe(role, generation, label, r, Optional.empty());
+        return scoreRecipe(role, generation, label, r, RecipeYaml.write(r), Optional.empty());
     }
 
-    private Scored scoreRecipe(String role, int generation, String label, Recipe r, Optional<Candidate> next) {
-        String key = RecipeYaml.write(r);
+    /** {@code key}: the recipe's journal key ({@link RecipeYaml#write}). */
+    private Scored scoreRecipe(String role, int generation, String label, Recipe r, String key, Optional<Candidate> next) {
         Scored known = byKey.get(key);
         if (known != null) return known;
         String name = label != null ? label : "candidate " + (evaluated.size() + 1);
