@@ -55,7 +55,7 @@ public final class MemoryCheckpoint implements Checkpoint {
      */
     public FloatTensor uninitialized(Shape shape) {
         long bytes = shape.numel() * 4L;
-        if (bytes >= SLAB / 4) return new FloatTensor(shape, PageMemory.allocateUninitialized(bytes, arena));
+        if (bytes >= PageMemory.LARGE) return new FloatTensor(shape, PageMemory.allocateUninitialized(bytes, arena));
         synchronized (this) {
             long at = (slabUsed + 63) & ~63L;
             if (slab == null || at + bytes > SLAB) {
@@ -68,11 +68,12 @@ public final class MemoryCheckpoint implements Checkpoint {
     }
 
     /**
-     * Tensors under a quarter of this are carved from shared slabs of this size, recycled like any large region:
-     * an encoder has about 200 tensors under 4 MiB, and allocating each on its own zero-fills it, a third of a
-     * bge-small merge's time in memory (profiled).
+     * Tensors too small for a region of their own ({@link PageMemory#LARGE}) are carved from shared slabs of this
+     * size, recycled like any large region: an encoder has about 200 tensors under 4 MiB, and allocating each on
+     * its own zero-fills it, a third of a bge-small merge's time in memory (profiled). Four small tensors at least
+     * fit a slab, so at most a quarter of one is left unused when the next does not fit.
      */
-    private static final long SLAB = 16L << 20;
+    private static final long SLAB = 4 * PageMemory.LARGE;
     private MemorySegment slab;
     private long slabUsed;
 

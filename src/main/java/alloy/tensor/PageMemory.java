@@ -38,8 +38,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PageMemory {
 
-    /** Below this a buffer is not worth its own huge-page-aligned region. */
-    static final long LARGE = 4L << 20;
+    /**
+     * Below this a buffer is not worth its own huge-page-aligned region: the owner arena allocates it (zero-filled),
+     * or a caller with many small buffers carves them from larger regions (MemoryCheckpoint's slabs).
+     */
+    public static final long LARGE = 4L << 20;
 
     static final long IDLE_SECONDS = 30;
 
