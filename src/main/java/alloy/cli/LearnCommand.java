@@ -2,6 +2,7 @@ package alloy.cli;
 
 import alloy.arch.LayerLayout;
 import alloy.eval.TaskResult;
+import alloy.eval.learn.CoefficientLayout;
 import alloy.eval.learn.CoefficientLearner;
 import alloy.eval.learn.LearnRun;
 import alloy.eval.learn.LearnableMerge;
@@ -91,18 +92,20 @@ final class LearnCommand implements Callable<Integer> {
             Map<String, Checkpoint> inputs = scorer.inputsOf(template);
             int layers = LayerLayout.of(inputs.get(template.referenceModel())).numLayers();
             int anchors = spec.granularity().anchors(Math.max(1, layers));
-            double[][] initial = fill(models, anchors, start);
+            CoefficientLayout layout = new CoefficientLayout(spec.filters(), anchors);
+            double[][] initial = fill(models, layout.columns(), start);
             Recipe uniform = LearnableMerge.recipe(template, fill(models, 1, 1.0 / models));
-            System.out.printf(Locale.ROOT, "learn: %s over %d models (%s), %s granularity: %d anchors over %d layers, %d coefficients from %.4g; "
+            System.out.printf(Locale.ROOT, "learn: %s over %d models (%s), %s granularity: %d anchors over %d layers%s, %d coefficients from %.4g; "
                             + "Adam lr %.3g, at most %d steps%s, early stopping every %d steps (patience %d), seed %d%n",
                     template.mergeMethod(), models, form == MergedWeights.Form.TASK_VECTORS ? "base + sum of lambda x task vector" : "softmax weights",
-                    spec.granularity(), anchors, layers, models * anchors, start, spec.learningRate(), spec.steps(),
+                    spec.granularity(), anchors, layers, layout.filters().isEmpty() ? "" : " x " + layout.groups() + " tensor groups " + layout.filters() + " and the rest",
+                    models * layout.columns(), start, spec.learningRate(), spec.steps(),
                     spec.duration().map(x -> " or " + x.toSeconds() + " s").orElse(""), spec.evalEvery(), spec.patience(), spec.seed());
             CoefficientLearner.Settings settings = new CoefficientLearner.Settings(spec.steps(), spec.learningRate(), spec.evalEvery(), spec.patience(),
                     0, spec.seed(), spec.duration(), spec.threads());
-            LearnRun.LossSettings loss = new LearnRun.LossSettings(spec.batch(), spec.stoppingFraction(), spec.entropy(), spec.supervised());
+            LearnRun.LossSettings loss = new LearnRun.LossSettings(spec.batch(), spec.stoppingFraction(), spec.entropy(), spec.supervised(), spec.objective());
             long t0 = System.nanoTime();
-            LearnRun.Outcome outcome = LearnRun.run(template, inputs, anchors, initial, sets, spec.profile(), loss, settings, opt, new CoefficientLearner.Listener() {
+            LearnRun.Outcome outcome = LearnRun.run(template, inputs, layout, initial, sets, spec.profile(), loss, settings, opt, new CoefficientLearner.Listener() {
                 double window;
                 int n;
                 @Override public void step(CoefficientLearner.Step s) {
@@ -118,7 +121,7 @@ final class LearnCommand implements Callable<Integer> {
             });
             CoefficientLearner.Result r = outcome.result();
             double learnSeconds = r.seconds();
-            Recipe learned = LearnableMerge.recipe(template, outcome.values());
+            Recipe learned = LearnableMerge.recipe(template, layout, outcome.values());
             double perStep = r.steps().stream().mapToDouble(CoefficientLearner.Step::seconds).average().orElse(Double.NaN);
             System.out.printf(Locale.ROOT, "learned in %.1f s: %d steps of %.2f s (%s), best early-stopping loss %.4f at step %d (start %.4f); %d tensors, %d MiB of frozen arrays%n",
                     learnSeconds, r.steps().size(), perStep, ending(r.ending()), r.bestCheck().loss(), r.bestCheck().step(), r.checks().get(0).loss(),
@@ -161,12 +164,17 @@ final class LearnCommand implements Callable<Integer> {
                 }
                 w.text("learned.yaml", "# learned by alloy learn: " + r.steps().size() + " Adam steps, best early-stopping loss "
                         + String.format(Locale.ROOT, "%.4f at step %d, %.1f s", r.bestCheck().loss(), r.bestCheck().step(), learnSeconds) + "\n" + RecipeYaml.write(learned));
-                for (Recipe.InputModel m : learned.models()) {
-                    ParameterSetting s = m.parameters().get("weight");
-                    for (int l = 0; l < layers; l++) {
-                        double depth = layers > 1 ? l / (double) (layers - 1) : 1;
-                        w.coefficient(new Coefficient(l, Report.shorten(m.model()), form == MergedWeights.Form.TASK_VECTORS ? "lambda" : "weight",
-                                s.evaluate("", depth).orElseThrow()));
+                String parameter = form == MergedWeights.Form.TASK_VECTORS ? "lambda" : "weight";
+                for (int k = 0; k < models; k++) {
+                    for (int g = 0; g < layout.groups(); g++) {
+                        // the group's anchors as a gradient list, read at each layer's depth as the merge reads it
+                        double[] row = Arrays.copyOfRange(outcome.values()[k], g * anchors, (g + 1) * anchors);
+                        ParameterSetting s = anchors == 1 ? new ParameterSetting.Scalar(row[0]) : new ParameterSetting.Gradient(row);
+                        for (int l = 0; l < layers; l++) {
+                            double depth = layers > 1 ? l / (double) (layers - 1) : 1;
+                            w.coefficient(new Coefficient(l, Report.shorten(template.models().get(k).model()),
+                                    g < layout.filters().size() ? parameter + "[" + layout.groupLabel(g) + "]" : parameter, s.evaluate("", depth).orElseThrow()));
+                        }
                     }
                 }
                 StringBuilder curve = new StringBuilder("step,training_loss,gradient_norm,seconds\n");

@@ -1,5 +1,6 @@
 package alloy.search;
 
+import alloy.eval.learn.DecoderLoss;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;
 import alloy.recipe.RecipeException;
@@ -25,23 +26,30 @@ import java.util.Set;
  * from LEARN.yaml; paths resolve against the file's folder, as in recipes.
  *
  * @param template         the merge whose per-model weights are learned (weights in it are ignored)
+ * @param filters          tensor-name substrings learned apart, as in evolve (e.g. self_attn, mlp; one per tensor kind
+ *                         gives every tensor its own coefficient, AdaMerging's layer-wise form); other tensors share one
  * @param init             the starting λ (task vectors) or weight (linear) of every model; empty: the uniform
  *                         merge evolve starts from (1 / models)
  * @param stoppingFraction the part of each set's search split kept out of training for early stopping
  * @param batch            examples of each set per step
  * @param entropy          weight of the answer-entropy term (AdaMerging); 0 leaves it out
- * @param supervised       whether the gold answers' cross-entropy is in the loss (off: entropy only)
+ * @param supervised       whether the gold answers are in the loss (off: entropy only)
+ * @param objective        what the gold answers' part of a decoder's loss measures: {@code cross_entropy} per token, or
+ *                         {@code answer_probability} (1 − P(whole answer), a smooth stand-in for exact match)
  * @param compareWith      evolve run folders whose winner.yaml is scored and tested beside the learned recipe (e.g. one
  *                         searched for as long as learning took and one searched for longer)
  */
-public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, List<String> tasks, Optional<String> profile,
+public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, List<String> filters, List<String> tasks, Optional<String> profile,
                         OptionalDouble init, int steps, double learningRate, int batch, int evalEvery, int patience,
-                        double stoppingFraction, double entropy, boolean supervised, Optional<Duration> duration, long seed,
+                        double stoppingFraction, double entropy, boolean supervised, DecoderLoss.Objective objective, Optional<Duration> duration, long seed,
                         int threads, List<Path> compareWith, Path folder) {
 
     public LearnSpec {
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(granularity, "granularity");
+        filters = List.copyOf(filters);
+        for (String f : filters) if (f.isEmpty() || f.equals("*")) throw new IllegalArgumentException("'filters': '" + f + "' matches every tensor; list only the tensors learned apart");
+        if (new HashSet<>(filters).size() != filters.size()) throw new IllegalArgumentException("'filters': a filter is listed twice");
         tasks = List.copyOf(tasks);
         if (tasks.isEmpty()) throw new IllegalArgumentException("'tasks': at least one proxy set");
         if (steps < 1) throw new IllegalArgumentException("'steps': at least 1, found " + steps);
@@ -52,6 +60,7 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
         if (!(stoppingFraction > 0 && stoppingFraction < 1)) throw new IllegalArgumentException("'stopping_fraction': between 0 and 1 (exclusive), found " + stoppingFraction);
         if (!(entropy >= 0) || !Double.isFinite(entropy)) throw new IllegalArgumentException("'entropy': must be >= 0, found " + entropy);
         if (!supervised && entropy == 0) throw new IllegalArgumentException("'supervised: false' needs an 'entropy' weight > 0 (the loss would be empty)");
+        Objects.requireNonNull(objective, "objective");
         if (threads < 1) throw new IllegalArgumentException("'threads': at least 1, found " + threads);
         if (init.isPresent() && !Double.isFinite(init.getAsDouble())) throw new IllegalArgumentException("'init': must be a finite number");
         compareWith = List.copyOf(compareWith);
@@ -59,8 +68,8 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
         Objects.requireNonNull(folder, "folder");
     }
 
-    private static final Set<String> KEYS = Set.of("merge_method", "base_model", "models", "parameters", "granularity", "tasks", "profile",
-            "init", "steps", "learning_rate", "batch", "eval_every", "patience", "stopping_fraction", "entropy", "supervised", "budget",
+    private static final Set<String> KEYS = Set.of("merge_method", "base_model", "models", "parameters", "granularity", "filters", "tasks", "profile",
+            "init", "steps", "learning_rate", "batch", "eval_every", "patience", "stopping_fraction", "entropy", "supervised", "objective", "budget",
             "seed", "threads", "compare_with", "dtype");
 
     public static LearnSpec read(Path file) {
@@ -102,13 +111,14 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
             }
             return new LearnSpec(template,
                     SearchSpec.Granularity.parse(Optional.ofNullable(root.get("granularity")).map(JsonNode::asText).orElse("layers")),
-                    tasks, Optional.ofNullable(root.get("profile")).map(JsonNode::asText),
+                    strings(root.get("filters"), "filters", label), tasks, Optional.ofNullable(root.get("profile")).map(JsonNode::asText),
                     root.has("init") ? OptionalDouble.of(number(root, "init", label)) : OptionalDouble.empty(),
                     whole(root, "steps", 300, label), root.has("learning_rate") ? number(root, "learning_rate", label) : 0.02,
                     whole(root, "batch", 8, label), whole(root, "eval_every", 10, label), whole(root, "patience", 5, label),
                     root.has("stopping_fraction") ? number(root, "stopping_fraction", label) : 0.25,
                     root.has("entropy") ? number(root, "entropy", label) : 0,
-                    !root.has("supervised") || flag(root, "supervised", label), duration,
+                    !root.has("supervised") || flag(root, "supervised", label),
+                    root.has("objective") ? DecoderLoss.Objective.parse(root.get("objective").asText()) : DecoderLoss.Objective.CROSS_ENTROPY, duration,
                     root.has("seed") ? root.get("seed").asLong() : 42, whole(root, "threads", 1, label),
                     runs(root.get("compare_with"), folder, label), folder);
         } catch (IllegalArgumentException e) {
@@ -118,8 +128,8 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
 
     /** The same learn run with another seed, budget or output comparison (command-line overrides). */
     public LearnSpec with(Optional<Long> newSeed, Optional<Duration> newBudget) {
-        return new LearnSpec(template, granularity, tasks, profile, init, steps, learningRate, batch, evalEvery, patience, stoppingFraction,
-                entropy, supervised, newBudget.or(() -> duration), newSeed.orElse(seed), threads, compareWith, folder);
+        return new LearnSpec(template, granularity, filters, tasks, profile, init, steps, learningRate, batch, evalEvery, patience, stoppingFraction,
+                entropy, supervised, objective, newBudget.or(() -> duration), newSeed.orElse(seed), threads, compareWith, folder);
     }
 
     /** compare_with: one run folder or a list of them, relative to the learn file's folder. */
@@ -133,6 +143,19 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
                 out.add(folder.resolve(e.asText()).normalize());
             }
         } else throw new RecipeException(label + ": 'compare_with' is a run folder or a list of them, found " + n);
+        return out;
+    }
+
+    /** A list of strings (or one string), e.g. filters. */
+    private static List<String> strings(JsonNode n, String key, String label) {
+        if (n == null) return List.of();
+        if (n.isTextual()) return List.of(n.asText());
+        if (!n.isArray()) throw new RecipeException(label + ": '" + key + "' is a list of strings, found " + n);
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : n) {
+            if (!e.isTextual()) throw new RecipeException(label + ": '" + key + "' is a list of strings, found " + e);
+            out.add(e.asText());
+        }
         return out;
     }
 

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The learn file: compare_with as one run or several, resolved against the file's folder; bad values named. */
+/** The learn file: compare_with as one run or several, resolved against the file's folder; filters and the objective; bad values named. */
 class LearnSpecTest {
 
     static final Path FOLDER = Path.of("/runs/configs/learn");
@@ -40,5 +40,28 @@ class LearnSpecTest {
         String number = assertThrows(RecipeException.class,
                 () -> LearnSpec.parse(file("compare_with: {run: 3}\n"), "map.yaml", FOLDER)).getMessage();
         assertTrue(number.contains("map.yaml") && number.contains("'compare_with'"), number);
+    }
+
+    @Test
+    void filtersAndObjectiveAreRead() {
+        LearnSpec plain = LearnSpec.parse(file(""), "plain", FOLDER);
+        assertEquals(List.of(), plain.filters());
+        assertEquals(alloy.eval.learn.DecoderLoss.Objective.CROSS_ENTROPY, plain.objective());
+        LearnSpec set = LearnSpec.parse(file("filters: [self_attn, mlp]\nobjective: answer_probability\n"), "set", FOLDER);
+        assertEquals(List.of("self_attn", "mlp"), set.filters());
+        assertEquals(alloy.eval.learn.DecoderLoss.Objective.ANSWER_PROBABILITY, set.objective());
+        assertEquals(set.filters(), set.with(java.util.Optional.of(7L), java.util.Optional.empty()).filters(), "an override keeps the filters");
+    }
+
+    @Test
+    void badFiltersAndObjectivesAreNamed() {
+        String objective = assertThrows(RecipeException.class, () -> LearnSpec.parse(file("objective: accuracy\n"), "o.yaml", FOLDER)).getMessage();
+        assertTrue(objective.contains("o.yaml") && objective.contains("'accuracy'") && objective.contains("answer_probability"), objective);
+        String twice = assertThrows(RecipeException.class, () -> LearnSpec.parse(file("filters: [mlp, mlp]\n"), "f.yaml", FOLDER)).getMessage();
+        assertTrue(twice.contains("f.yaml") && twice.contains("'filters'"), twice);
+        String all = assertThrows(RecipeException.class, () -> LearnSpec.parse(file("filters: ['*']\n"), "a.yaml", FOLDER)).getMessage();
+        assertTrue(all.contains("every tensor"), all);
+        String map = assertThrows(RecipeException.class, () -> LearnSpec.parse(file("filters: {mlp: 1}\n"), "m.yaml", FOLDER)).getMessage();
+        assertTrue(map.contains("'filters'"), map);
     }
 }

@@ -19,9 +19,10 @@ import java.util.Random;
 import java.util.Collections;
 
 /**
- * The loss of a merged decoder on skill sets: for each set, the mean cross-entropy of the gold answers
- * (and the closing {@code </s>}) given the prompts, as {@link DecoderTrainer#loss} computes it; the sets are
- * averaged with equal weight, so that a skill with long answers does not outweigh one with short answers.
+ * The loss of a merged decoder on skill sets, by {@link Objective}: for each set, the mean cross-entropy of the
+ * gold answers' tokens (and the closing {@code </s>}) given the prompts, as {@link DecoderTrainer#loss} computes
+ * it, or one minus the mean probability of each whole gold answer; the sets are averaged with equal weight, so
+ * that a skill with long answers does not outweigh one with short answers.
  * With {@code entropyWeight} > 0 the loss adds, as AdaMerging does, the entropy of the next-token
  * distribution right after each prompt (where the answer starts), which needs no gold answer; with
  * {@code supervised} off the entropy is the whole loss.
@@ -30,6 +31,31 @@ import java.util.Collections;
  * with; a model of another vocabulary size is refused.
  */
 public final class DecoderLoss implements LearnLoss {
+
+    /** What the supervised part of the loss measures on each set. */
+    public enum Objective {
+        /**
+         * Mean cross-entropy per answer token. Every token counts alike, so answers already right with a wide
+         * margin keep pulling the coefficients, and a skill with many tokens that are nearly right can outweigh
+         * a few answers that are wrong.
+         */
+        CROSS_ENTROPY,
+        /**
+         * 1 − mean over items of P(whole answer | prompt) = exp(−Σ token cross-entropy): the expected exact
+         * match when answers are sampled, a smooth stand-in for the exact match that scoring counts. Its
+         * gradient, ∇P, is largest for answers near P = 1/2 and vanishes for answers right or wrong beyond
+         * doubt, so learning spends itself on the answers a change of coefficients can flip.
+         */
+        ANSWER_PROBABILITY;
+
+        /** The name a learn file gives it. */
+        public String key() { return name().toLowerCase(Locale.ROOT); }
+
+        public static Objective parse(String s) {
+            for (Objective o : values()) if (o.key().equals(s)) return o;
+            throw new IllegalArgumentException("'" + s + "': expected one of cross_entropy, answer_probability");
+        }
+    }
 
     /** One skill set's examples: those trained on, and those kept for early stopping. */
     public record Task(String name, List<DecoderTrainer.Example> training, List<DecoderTrainer.Example> stopping) {
@@ -48,6 +74,7 @@ public final class DecoderLoss implements LearnLoss {
     private final int batchPerTask;
     private final double entropyWeight;
     private final boolean supervised;
+    private final Objective objective;
     private final NDManager manager;
 
     /**
@@ -56,7 +83,7 @@ public final class DecoderLoss implements LearnLoss {
      * @param manager      where the per-step inputs (ids, masks) are made; a step's scope frees them
      */
     public DecoderLoss(LlamaConfig config, boolean outputBias, Map<String, NDArray> frozen, List<Task> tasks, int batchPerTask,
-                       double entropyWeight, boolean supervised, NDManager manager) {
+                       double entropyWeight, boolean supervised, Objective objective, NDManager manager) {
         if (config.vocabSize() != CharTokenizer.vocabularySize()) {
             throw new IllegalArgumentException("the decoder has a vocabulary of " + config.vocabSize() + " tokens; learning reads skill sets with the "
                     + CharTokenizer.vocabularySize() + "-token character vocabulary of the decoder family");
@@ -72,6 +99,7 @@ public final class DecoderLoss implements LearnLoss {
         this.batchPerTask = batchPerTask;
         this.entropyWeight = entropyWeight;
         this.supervised = supervised;
+        this.objective = Objects.requireNonNull(objective, "objective");
         this.manager = manager;
     }
 
@@ -111,14 +139,34 @@ public final class DecoderLoss implements LearnLoss {
         return sum / n;
     }
 
-    /** Cross-entropy, entropy, or their sum, over {@code examples}: a scalar. */
+    /** The objective, entropy, or their sum, over {@code examples}: a scalar. */
     private NDArray loss(LlamaDecoder model, List<DecoderTrainer.Example> examples) {
-        NDArray l = supervised ? DecoderTrainer.loss(model, examples, manager) : null;
+        NDArray l = !supervised ? null : switch (objective) {
+            case CROSS_ENTROPY -> DecoderTrainer.loss(model, examples, manager);
+            case ANSWER_PROBABILITY -> missedProbability(model, examples);
+        };
         if (entropyWeight > 0) {
             NDArray h = answerEntropy(model, examples).mul(scalar(entropyWeight));
             l = l == null ? h : l.add(h);
         }
         return l;
+    }
+
+    /** 1 − mean P(answer + {@code </s>} | prompt) over {@code examples}, in chunks of {@link DecoderTrainer#CHUNK_ROWS} rows: a scalar. */
+    NDArray missedProbability(LlamaDecoder model, List<DecoderTrainer.Example> examples) {
+        NDArray sum = null;
+        for (int from = 0; from < examples.size(); from += DecoderTrainer.CHUNK_ROWS) {
+            DecoderTrainer.Batch b = DecoderTrainer.Batch.of(examples.subList(from, Math.min(examples.size(), from + DecoderTrainer.CHUNK_ROWS)), config.maxPositions());
+            NDArray ids = manager.create(b.inputs(), new Shape(b.rows(), b.width()));              // (batch, seq)
+            NDArray mask = manager.create(b.mask(), new Shape(b.rows(), b.width()));               // (batch, seq)
+            NDArray targets = manager.create(b.targets(), new Shape(b.rows(), b.width(), 1));      // (batch, seq, 1)
+            NDArray weights = manager.create(b.weights(), new Shape(b.rows(), b.width()));         // (batch, seq): 1 on answer tokens and </s>
+            NDArray logProbs = model.forward(ids, mask).logSoftmax(-1).gather(targets, 2).squeeze(2); // (batch, seq)
+            NDArray answer = logProbs.mul(weights).sum(new int[] {1}).exp();                       // (batch): P(answer | prompt)
+            NDArray part = answer.sum();                                                            // ()
+            sum = sum == null ? part : sum.add(part);
+        }
+        return scalar(1).sub(sum.div(scalar(examples.size())));                                   // ()
     }
 
     /**
@@ -148,8 +196,12 @@ public final class DecoderLoss implements LearnLoss {
     private NDArray scalar(double v) { return manager.full(new Shape(), (float) v, DataType.FLOAT32); }
 
     @Override public String describe() {
-        String what = supervised ? (entropyWeight > 0 ? String.format(Locale.ROOT, "cross-entropy of the gold answers + %.3g x answer entropy", entropyWeight)
-                : "cross-entropy of the gold answers") : "entropy at the answer's first token (no labels)";
+        String supervisedPart = switch (objective) {
+            case CROSS_ENTROPY -> "cross-entropy of the gold answers";
+            case ANSWER_PROBABILITY -> "1 - probability of each whole gold answer";
+        };
+        String what = supervised ? (entropyWeight > 0 ? String.format(Locale.ROOT, "%s + %.3g x answer entropy", supervisedPart, entropyWeight)
+                : supervisedPart) : "entropy at the answer's first token (no labels)";
         StringBuilder b = new StringBuilder(what).append(", sets weighted alike, ").append(batchPerTask).append(" examples per set per step;");
         for (Task t : tasks) b.append(' ').append(t.name()).append(' ').append(t.training().size()).append('+').append(t.stopping().size());
         return b.append(" (training + early-stopping examples)").toString();

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 
@@ -37,10 +38,12 @@ public final class LearnRun {
      * @param batch            examples of each set per step
      * @param stoppingFraction the part of each set's search split kept for early stopping
      * @param entropy          weight of the AdaMerging entropy term (0: none)
-     * @param supervised       whether the gold answers' cross-entropy is in the loss
+     * @param supervised       whether the gold answers are in the loss
+     * @param objective        what the gold answers' part measures (decoders)
      */
-    public record LossSettings(int batch, double stoppingFraction, double entropy, boolean supervised) {
+    public record LossSettings(int batch, double stoppingFraction, double entropy, boolean supervised, DecoderLoss.Objective objective) {
         public LossSettings {
+            Objects.requireNonNull(objective, "objective");
             if (batch < 1) throw new IllegalArgumentException("batch: expected >= 1, found " + batch);
             if (!(stoppingFraction > 0 && stoppingFraction < 1)) throw new IllegalArgumentException("stopping fraction must be in (0, 1), found " + stoppingFraction);
         }
@@ -55,13 +58,13 @@ public final class LearnRun {
      * Learns {@code template}'s weights over {@code inputs}. {@code profile}: an encoder pooling profile spec
      * (guessed from the reference model's name when empty); decoders ignore it.
      */
-    public static Outcome run(Recipe template, Map<String, Checkpoint> inputs, int anchors, double[][] initial, List<ProxyTask> tasks,
+    public static Outcome run(Recipe template, Map<String, Checkpoint> inputs, CoefficientLayout layout, double[][] initial, List<ProxyTask> tasks,
                               Optional<String> profile, LossSettings loss, CoefficientLearner.Settings settings, MergeRun.Options options,
                               CoefficientLearner.Listener listener) {
         Checkpoint reference = inputs.get(template.referenceModel());
         var hf = reference.config().orElseThrow(() -> new CheckpointException(reference.label() + ": no config.json beside the weights"));
         try (NDManager manager = DjlEngine.newManager();
-             MergedWeights weights = LearnableMerge.build(template, inputs, anchors, initial, options, manager)) {
+             MergedWeights weights = LearnableMerge.build(template, inputs, layout, initial, options, manager)) {
             if (Scorers.family(reference) == Scorers.Family.ENCODER) {
                 if (loss.entropy() > 0 || !loss.supervised()) throw new IllegalArgumentException("the entropy loss is built for decoders; encoders learn from retrieval and pair labels");
                 EncoderProfile p = profile.map(EncoderProfile::parse).or(() -> EncoderProfile.forModel(template.referenceModel()))
@@ -80,7 +83,7 @@ public final class LearnRun {
             }
             boolean outputBias = reference.has("model.layers.0.self_attn.o_proj.bias");
             DecoderLoss l = new DecoderLoss(config, outputBias, Map.of(), split(tasks, loss.stoppingFraction(), settings.seed()), loss.batch(),
-                    loss.entropy(), loss.supervised(), manager);
+                    loss.entropy(), loss.supervised(), loss.objective(), manager);
             CoefficientLearner.Result r = CoefficientLearner.learn(weights, l, settings, listener);
             return new Outcome(weights.values(), r, l.describe(), weights.frozenBytes(), weights.names().size());
         }

@@ -81,6 +81,11 @@ public final class LearnableMerge {
      * the evolve codec rounds them.
      */
     public static Recipe recipe(Recipe template, double[][] values) {
+        return recipe(template, CoefficientLayout.of(values.length == 0 ? 1 : values[0].length), values);
+    }
+
+    /** {@link #recipe(Recipe, double[][])} with {@code values} laid out by {@code layout}: a filter list per model when it has filters. */
+    public static Recipe recipe(Recipe template, CoefficientLayout layout, double[][] values) {
         MergedWeights.Form form = form(template);
         if (values.length != template.models().size()) {
             throw new IllegalArgumentException(values.length + " rows of coefficients for " + template.models().size() + " models");
@@ -89,9 +94,7 @@ public final class LearnableMerge {
         for (int k = 0; k < values.length; k++) {
             Recipe.InputModel m = template.models().get(k);
             Map<String, ParameterSetting> p = new LinkedHashMap<>(m.parameters());
-            double[] v = new double[values[k].length];
-            for (int a = 0; a < v.length; a++) v[a] = Math.round(values[k][a] * 1e4) / 1e4;
-            p.put("weight", v.length == 1 ? new ParameterSetting.Scalar(v[0]) : new ParameterSetting.Gradient(v));
+            p.put("weight", layout.setting(values[k]));
             models.add(new Recipe.InputModel(m.model(), p));
         }
         Map<String, ParameterSetting> global = new LinkedHashMap<>(template.parameters());
@@ -107,10 +110,10 @@ public final class LearnableMerge {
 
     /**
      * The learnable merge of {@code template} over open {@code inputs} (keyed as the recipe names them),
-     * {@code anchors} coefficients per model starting at {@code initial}, in a sub-manager of {@code manager}.
+     * coefficients laid out by {@code layout}, starting at {@code initial}, in a sub-manager of {@code manager}.
      * Every tensor the plan merges is learned; the plan's depths place them on the gradient.
      */
-    public static MergedWeights build(Recipe template, Map<String, Checkpoint> inputs, int anchors, double[][] initial,
+    public static MergedWeights build(Recipe template, Map<String, Checkpoint> inputs, CoefficientLayout layout, double[][] initial,
                                       MergeRun.Options options, NDManager manager) {
         MergedWeights.Form form = form(template);
         for (Recipe.InputModel m : template.models()) {
@@ -145,7 +148,7 @@ public final class LearnableMerge {
                     endpoints.put(label, load(inputs.get(label), depth.keySet(), load));
                 }
             }
-            return MergedWeights.build(form, base, endpoints, depth, anchors, initial, manager);
+            return MergedWeights.build(form, base, endpoints, depth, layout, initial, manager);
         }
     }
 

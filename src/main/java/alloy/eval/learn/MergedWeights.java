@@ -16,10 +16,11 @@ import java.util.IdentityHashMap;
 
 /**
  * Merged weights as a differentiable function of the merge coefficients, the one thing {@code alloy learn}
- * trains. The coefficients are a (models, anchors) array: one value per model per gradient anchor, spread
- * over depth exactly as a mergekit gradient list is (tensor at depth t takes the anchors' linear
- * interpolation at t, the same t the planner gives it), so the learned values are written back as an
- * ordinary recipe whose merge gives the very weights trained here.
+ * trains. The coefficients are a (models, columns) array: for each model, one value per filter group per
+ * gradient anchor ({@link CoefficientLayout}), spread over depth exactly as a mergekit gradient list is (a
+ * tensor at depth t takes its group's anchors' linear interpolation at t, the same t the planner gives it),
+ * so the learned values are written back as an ordinary recipe whose merge gives the very weights trained
+ * here.
  * <ul>
  *   <li>{@link Form#TASK_VECTORS}: W = base + Σ_k λ_k(t) · τ_k with τ_k = model_k − base, what
  *       task_arithmetic computes with lambda 1 and normalize off; the coefficients are the λ anchors.</li>
@@ -43,54 +44,55 @@ public final class MergedWeights implements AutoCloseable {
 
     private final Form form;
     private final List<String> models;
-    private final int anchors;
+    private final CoefficientLayout layout;
     private final NDManager manager;
     private final NDArray coefficients;
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
 
-    private MergedWeights(Form form, List<String> models, int anchors, NDManager manager, NDArray coefficients) {
+    private MergedWeights(Form form, List<String> models, CoefficientLayout layout, NDManager manager, NDArray coefficients) {
         this.form = form;
         this.models = List.copyOf(models);
-        this.anchors = anchors;
+        this.layout = layout;
         this.manager = manager;
         this.coefficients = coefficients;
     }
 
     /**
      * Builds the function over {@code endpoints} (model label to its weights by tensor name; for task vectors
-     * each endpoint is base + τ, possibly sparsified already) with {@code anchors} coefficients per model,
-     * starting at {@code initial[k][a]} (λ for task vectors, weights summing to 1 per anchor for softmax
+     * each endpoint is base + τ, possibly sparsified already) with the coefficients {@code layout} places,
+     * {@link CoefficientLayout#columns()} per model, starting at {@code initial[k][c]} (λ for task vectors, weights summing to 1 per anchor for softmax
      * linear). {@code depth} gives each merged tensor's t; tensors missing from it are not merged (the
      * caller keeps them from the base). Arrays are copied into a sub-manager of {@code parent}: close this
      * object to free them; the inputs may be closed once this returns.
      */
     public static MergedWeights build(Form form, Map<String, NDArray> base, Map<String, Map<String, NDArray>> endpoints,
-                                      Map<String, Double> depth, int anchors, double[][] initial, NDManager parent) {
+                                      Map<String, Double> depth, CoefficientLayout layout, double[][] initial, NDManager parent) {
         Objects.requireNonNull(form, "form");
-        if (anchors < 1) throw new IllegalArgumentException("anchors: expected >= 1, found " + anchors);
+        int columns = layout.columns();
         if (endpoints.isEmpty()) throw new IllegalArgumentException("no models to merge");
         if (form == Form.TASK_VECTORS && base == null) throw new IllegalArgumentException("task vectors need a base model");
         List<String> labels = List.copyOf(endpoints.keySet());
         if (initial.length != labels.size()) throw new IllegalArgumentException("initial coefficients: " + initial.length + " rows for " + labels.size() + " models");
-        float[] init = new float[labels.size() * anchors];
+        float[] init = new float[labels.size() * columns];
         for (int k = 0; k < labels.size(); k++) {
-            if (initial[k].length != anchors) {
-                throw new IllegalArgumentException("initial coefficients of '" + labels.get(k) + "': " + initial[k].length + " values for " + anchors + " anchors");
+            if (initial[k].length != columns) {
+                throw new IllegalArgumentException("initial coefficients of '" + labels.get(k) + "': " + initial[k].length + " values for " + columns + " coefficients");
             }
-            for (int a = 0; a < anchors; a++) {
+            for (int a = 0; a < columns; a++) {
                 double v = initial[k][a];
                 if (form == Form.SOFTMAX_LINEAR) {
-                    if (!(v > 0)) throw new IllegalArgumentException("softmax-linear weights must be positive, '" + labels.get(k) + "' anchor " + a + " is " + v);
+                    if (!(v > 0)) throw new IllegalArgumentException("softmax-linear weights must be positive, '" + labels.get(k) + "' coefficient " + a + " is " + v);
                     v = Math.log(v);   // softmax(log w) = w / Σ w
                 }
-                init[k * anchors + a] = (float) v;
+                init[k * columns + a] = (float) v;
             }
         }
         NDManager m = parent.newSubManager();
         try {
-            NDArray coefficients = torchOwned(m, init, new Shape(labels.size(), anchors));          // (models, anchors)
-            MergedWeights w = new MergedWeights(form, labels, anchors, m, coefficients);
-            Map<Double, NDArray> interpolations = new LinkedHashMap<>();
+            NDArray coefficients = torchOwned(m, init, new Shape(labels.size(), columns));          // (models, columns)
+            MergedWeights w = new MergedWeights(form, labels, layout, m, coefficients);
+            Map<List<Double>, NDArray> interpolations = new LinkedHashMap<>();
+            boolean[] used = new boolean[layout.groups()];
             for (var e : depth.entrySet()) {
                 String name = e.getKey();
                 NDArray b = base == null ? null : base.get(name);
@@ -119,8 +121,16 @@ public final class MergedWeights implements AutoCloseable {
                 stacked.attach(m);
                 if (ownBase != null) ownBase.attach(m);
                 double t = e.getValue();
-                NDArray interp = interpolations.computeIfAbsent(t, x -> torchOwned(m, interpolation(anchors, x), new Shape(anchors, 1)));
+                int group = layout.group(name);
+                used[group] = true;
+                NDArray interp = interpolations.computeIfAbsent(List.of((double) group, t),
+                        x -> torchOwned(m, layout.interpolation(group, t), new Shape(columns, 1)));              // (columns, 1)
                 w.tensors.put(name, new Tensor(name, shape, ownBase, stacked, interp));
+            }
+            // a filter no merged tensor matches would learn nothing and write a value that merges nothing: a typo
+            for (int g = 0; g < layout.filters().size(); g++) {
+                if (!used[g]) throw new IllegalArgumentException("filters: '" + layout.filters().get(g) + "' matches no merged tensor"
+                        + (g > 0 ? " (or only tensors an earlier filter takes)" : ""));
             }
             return w;
         } catch (RuntimeException e) {
@@ -160,9 +170,9 @@ public final class MergedWeights implements AutoCloseable {
 
     public List<String> models() { return models; }
 
-    public int anchors() { return anchors; }
+    public CoefficientLayout layout() { return layout; }
 
-    /** The trainable (models, anchors) array: λ anchors, or softmax logits. */
+    /** The trainable (models, columns) array: λ per group and anchor, or softmax logits. */
     public NDArray parameter() { return coefficients; }
 
     /** Names of the merged tensors, in the order given. */
@@ -174,7 +184,7 @@ public final class MergedWeights implements AutoCloseable {
      * an {@link NDScope}, as every training step does, so that they are freed when the step ends.
      */
     public Map<String, NDArray> weights() {
-        NDArray perAnchor = form == Form.SOFTMAX_LINEAR ? coefficients.softmax(0) : coefficients;    // (models, anchors)
+        NDArray perAnchor = form == Form.SOFTMAX_LINEAR ? coefficients.softmax(0) : coefficients;    // (models, columns)
         Map<NDArray, NDArray> byInterp = new IdentityHashMap<>();
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Tensor t : tensors.values()) {
@@ -186,22 +196,24 @@ public final class MergedWeights implements AutoCloseable {
         return out;
     }
 
-    /** The current coefficient values as a recipe writes them: [model][anchor] λ, or softmax weights. */
+    /** The current coefficient values as a recipe writes them: [model][column] λ, or softmax weights. */
     public double[][] values() {
+        int columns = layout.columns();
         float[] v;
         try (NDArray a = form == Form.SOFTMAX_LINEAR ? coefficients.softmax(0) : coefficients.duplicate()) {
             v = a.toFloatArray();
         }
-        double[][] out = new double[models.size()][anchors];
-        for (int k = 0; k < models.size(); k++) for (int a = 0; a < anchors; a++) out[k][a] = v[k * anchors + a];
+        double[][] out = new double[models.size()][columns];
+        for (int k = 0; k < models.size(); k++) for (int a = 0; a < columns; a++) out[k][a] = v[k * columns + a];
         return out;
     }
 
     /** Replaces the coefficients by {@code values} as {@link #values()} returns them (the best step, restored). */
     public void set(double[][] values) {
-        float[] v = new float[models.size() * anchors];
+        int columns = layout.columns();
+        float[] v = new float[models.size() * columns];
         for (int k = 0; k < models.size(); k++) {
-            for (int a = 0; a < anchors; a++) v[k * anchors + a] = (float) (form == Form.SOFTMAX_LINEAR ? Math.log(values[k][a]) : values[k][a]);
+            for (int a = 0; a < columns; a++) v[k * columns + a] = (float) (form == Form.SOFTMAX_LINEAR ? Math.log(values[k][a]) : values[k][a]);
         }
         coefficients.set(FloatBuffer.wrap(v));
     }
@@ -214,7 +226,7 @@ public final class MergedWeights implements AutoCloseable {
     }
 
     @Override public String toString() {
-        return form + " over " + models + ", " + anchors + " anchors, " + tensors.size() + " tensors, " + frozenBytes() / (1 << 20) + " MiB frozen";
+        return form + " over " + models + ", " + layout.columns() + " coefficients each, " + tensors.size() + " tensors, " + frozenBytes() / (1 << 20) + " MiB frozen";
     }
 
     @Override public void close() { manager.close(); }

@@ -137,8 +137,43 @@ public final class SkillSets {
         for (ProxyTask t : build()) ProxyTasks.write(root.resolve(t.name()), t);
     }
 
-    /** Rewrites the committed sets: {@code SkillSets [ROOT]}, ROOT defaulting to proxy-tasks. */
+    /**
+     * Development sets for settling a method's settings without the committed held-out split: for each generation
+     * skill, a set named as the committed one whose search split is the committed search split and whose held-out
+     * split is the next {@code count} items of the same evaluation draw (items 100, 101, ...), so it shares no item
+     * with either committed split. Not committed; {@code SkillSets --development N DIR} writes them.
+     */
+    public static List<ProxyTask.Generation> development(int count) {
+        if (count < 1) throw new IllegalArgumentException("development items: expected >= 1, found " + count);
+        List<ProxyTask.Generation> out = new ArrayList<>();
+        for (Skill skill : Skill.values()) {
+            ProxyTask.Generation committed = generationSet(skill);
+            List<GenerationItem> items = generate(skill, Partition.EVALUATION, GENERATION_SEARCH + GENERATION_HELDOUT + count, seed(skill.setName()));
+            TaskManifest m = TaskManifest.standard(skill.setName(), TaskKind.GENERATION, String.format(Locale.ROOT,
+                    "Development sample of the %s skill: the committed search split, and as held-out split items %d-%d of the same "
+                            + "evaluation draw, which neither committed split holds. For settling a method's settings; never committed.",
+                    skill.key(), GENERATION_SEARCH + GENERATION_HELDOUT, GENERATION_SEARCH + GENERATION_HELDOUT + count - 1));
+            m = m.withOrigin(List.of(skill.key()), provenance());
+            out.add(new ProxyTask.Generation(m, committed.maxTokens(), committed.stop(), committed.items(Split.SEARCH),
+                    items.subList(GENERATION_SEARCH + GENERATION_HELDOUT, items.size())));
+        }
+        return out;
+    }
+
+    /**
+     * Rewrites the committed sets: {@code SkillSets [ROOT]}, ROOT defaulting to proxy-tasks; or, with
+     * {@code --development N DIR}, writes {@link #development(int) development sets} of N items under DIR.
+     */
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("--development")) {
+            if (args.length != 3) throw new IllegalArgumentException("usage: SkillSets --development N DIR");
+            Path dir = Path.of(args[2]);
+            for (ProxyTask.Generation g : development(Integer.parseInt(args[1]))) {
+                ProxyTasks.write(dir.resolve(g.name()), g);
+                System.out.printf(Locale.ROOT, "%s: %d search, %d development items%n", dir.resolve(g.name()), g.items(Split.SEARCH).size(), g.items(Split.HELDOUT).size());
+            }
+            return;
+        }
         Path root = args.length > 0 ? Path.of(args[0]) : DEFAULT_ROOT;
         write(root);
         for (ProxyTask t : ProxyTasks.loadAll(root)) {

@@ -91,7 +91,7 @@ class EncoderLossGradientTest {
             Map<String, Map<String, NDArray>> models = new LinkedHashMap<>();
             for (int k = 0; k < initial.length; k++) models.put("m" + k, random(10 + k, m));
             try (MergedWeights w = MergedWeights.build(form, form == MergedWeights.Form.TASK_VECTORS ? base : null, models,
-                    depths(base.keySet()), 2, initial, m)) {
+                    depths(base.keySet()), CoefficientLayout.of(2), initial, m)) {
                 EncoderLoss loss = new EncoderLoss(TINY, "", profile, tokenizer, List.of(new EncoderLoss.Task("set", kind, items, items)), 4, m);
                 // half MergedWeightsTest's step: task vectors as large as the weights bend the loss enough that
                 // the O(h²) error at 1e-2 reaches 6% on the smallest cosine-regression gradient. The relative part

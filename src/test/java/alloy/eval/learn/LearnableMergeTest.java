@@ -63,17 +63,55 @@ class LearnableMergeTest {
         sameAsMerge("merge_method: linear\nmodels:\n  - model: x\n  - model: y\n  - model: base\n", new double[][] {{0.2, 0.5}, {0.3, 0.1}, {0.5, 0.4}}, 1e-6f);
     }
 
+    @Test
+    void filteredTaskVectorRecipeMergesToTheLearnedFunction() {
+        family();
+        // attention, MLP and the rest (norms, embeddings, head) each with their own two anchors per model
+        CoefficientLayout layout = new CoefficientLayout(java.util.List.of("self_attn", "mlp"), 2);
+        Recipe written = sameAsMerge("merge_method: task_arithmetic\nbase_model: base\nmodels:\n  - model: x\n  - model: y\n", layout,
+                new double[][] {{0.3, 1.1, -0.4, 0.2, 0.9, 0.05}, {-0.2, 0.6, 0.7, 1.3, 0.1, 0.5}}, 1e-6f);
+        var weight = assertInstanceOf(ParameterSetting.Filtered.class, written.models().get(1).parameters().get("weight"));
+        assertEquals(3, weight.conditions().size());
+        assertEquals("mlp", weight.conditions().get(1).filter());
+        assertEquals(null, weight.conditions().get(2).filter(), "the rest: the last entry, without a filter");
+        assertArrayEquals(new double[] {0.7, 1.3}, ((ParameterSetting.Gradient) weight.conditions().get(1).value()).anchors(), 1e-9);
+    }
+
+    @Test
+    void filteredSoftmaxLinearRecipeMergesToTheLearnedFunction() {
+        family();
+        // each column is its own simplex: normalize on merges each group's weights to what was learned
+        sameAsMerge("merge_method: linear\nmodels:\n  - model: x\n  - model: y\n", new CoefficientLayout(java.util.List.of("mlp"), 1),
+                new double[][] {{0.2, 0.7}, {0.8, 0.3}}, 1e-6f);
+    }
+
+    @Test
+    void aFilterThatMatchesNoMergedTensorIsRefusedByName() {
+        family();
+        Recipe template = RecipeYaml.parse("merge_method: task_arithmetic\nbase_model: base\nmodels:\n  - model: x\n  - model: y\n", "template", tmp);
+        CoefficientLayout layout = new CoefficientLayout(java.util.List.of("mlp", "self_atn"), 1);
+        try (MergeRun run = MergeRun.prepare(LearnableMerge.recipe(template, layout, new double[][] {{1, 1, 1}, {1, 1, 1}})); NDManager m = DjlEngine.newManager()) {
+            var e = assertThrows(IllegalArgumentException.class, () -> LearnableMerge.build(template, run.inputs(), layout,
+                    new double[][] {{1, 1, 1}, {1, 1, 1}}, new MergeRun.Options(7, 1, alloy.tensor.Kernels.fast()), m));
+            assertTrue(e.getMessage().contains("'self_atn' matches no merged tensor"), e.getMessage());
+        }
+    }
+
     private void sameAsMerge(String yaml, double[][] values, float tolerance) {
-        Recipe template = RecipeYaml.parse(yaml, "template", tmp);
-        Recipe written = LearnableMerge.recipe(template, values);
+        Recipe written = sameAsMerge(yaml, CoefficientLayout.of(2), values, tolerance);
         assertInstanceOf(ParameterSetting.Gradient.class, written.models().get(0).parameters().get("weight"), "two anchors: a gradient list");
+    }
+
+    private Recipe sameAsMerge(String yaml, CoefficientLayout layout, double[][] values, float tolerance) {
+        Recipe template = RecipeYaml.parse(yaml, "template", tmp);
+        Recipe written = LearnableMerge.recipe(template, layout, values);
         // the written recipe reads back the same (an ordinary mergekit recipe)
         assertEquals(RecipeYaml.write(written), RecipeYaml.write(RecipeYaml.parse(RecipeYaml.write(written), "written", tmp)));
         MergeRun.Options opt = new MergeRun.Options(7, 1, alloy.tensor.Kernels.fast());
         try (MergeRun run = MergeRun.prepare(written); MemoryCheckpoint merged = run.toMemory("merged", opt, s -> {});
              NDManager m = DjlEngine.newManager(); Arena arena = Arena.ofConfined()) {
             Map<String, Checkpoint> inputs = run.inputs();
-            try (MergedWeights w = LearnableMerge.build(template, inputs, 2, values, opt, m); NDScope scope = new NDScope()) {
+            try (MergedWeights w = LearnableMerge.build(template, inputs, layout, values, opt, m); NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 assertArrayEquals(values[0], w.values()[0], 1e-6);
                 Map<String, NDArray> learned = w.weights();
@@ -83,6 +121,7 @@ class LearnableMergeTest {
                 }
             }
         }
+        return written;
     }
 
     @Test

@@ -44,7 +44,23 @@ class MergedWeightsTest {
         checkGradient(MergedWeights.Form.SOFTMAX_LINEAR, new double[][] {{0.2, 0.7}, {0.5, 0.1}, {0.3, 0.2}});
     }
 
+    @Test
+    void gradientOfTheAnswerProbabilityObjectiveMatchesAFiniteDifference() {
+        checkGradient(MergedWeights.Form.TASK_VECTORS, CoefficientLayout.of(2), new double[][] {{0.6, 0.3}, {0.2, 0.9}}, DecoderLoss.Objective.ANSWER_PROBABILITY);
+    }
+
+    @Test
+    void gradientOfEveryFilteredCoefficientMatchesAFiniteDifference() {
+        // attention, MLP and the rest apart, two anchors each: every column moves only its own group's tensors
+        checkGradient(MergedWeights.Form.TASK_VECTORS, new CoefficientLayout(List.of("self_attn", "mlp"), 2),
+                new double[][] {{0.6, 0.3, 0.5, 0.1, 0.8, 0.4}, {0.2, 0.9, 0.4, 0.7, 0.3, 0.6}}, DecoderLoss.Objective.CROSS_ENTROPY);
+    }
+
     private static void checkGradient(MergedWeights.Form form, double[][] initial) {
+        checkGradient(form, CoefficientLayout.of(2), initial, DecoderLoss.Objective.CROSS_ENTROPY);
+    }
+
+    private static void checkGradient(MergedWeights.Form form, CoefficientLayout layout, double[][] initial, DecoderLoss.Objective objective) {
         try (NDManager m = DjlEngine.newManager()) {
             Map<String, NDArray> base = DecoderTrainer.initialise(TINY, m, 1).named();
             Map<String, Map<String, NDArray>> models = new LinkedHashMap<>();
@@ -56,11 +72,11 @@ class MergedWeightsTest {
                 models.put("m" + k, x);
             }
             Map<String, Double> depth = depths(base.keySet());
-            try (MergedWeights w = MergedWeights.build(form, form == MergedWeights.Form.TASK_VECTORS ? base : null, models, depth, 2, initial, m)) {
+            try (MergedWeights w = MergedWeights.build(form, form == MergedWeights.Form.TASK_VECTORS ? base : null, models, depth, layout, initial, m)) {
                 // cross-entropy and the entropy term together, so that both paths of the loss are checked
                 DecoderLoss loss = new DecoderLoss(TINY, false, Map.of(), List.of(new DecoderLoss.Task("mixed", EXAMPLES, EXAMPLES)),
-                        EXAMPLES.size(), 0.5, true, m);
-                GradientCheck.check(w, loss, 1e-2, 0.03, 5e-4, 2, form.toString());
+                        EXAMPLES.size(), 0.5, true, objective, m);
+                GradientCheck.check(w, loss, 1e-2, 0.03, 5e-4, layout.columns(), form + " " + layout + " " + objective);
             }
         }
     }
@@ -74,7 +90,7 @@ class MergedWeightsTest {
             String embed = LlamaWeights.embedName();
             Map<String, Double> depth = Map.of(layer1, 1.0, embed, 0.0);
             double[][] lambda = {{0.25, 0.75}, {-0.5, 2.0}};
-            try (MergedWeights w = MergedWeights.build(MergedWeights.Form.TASK_VECTORS, base, ordered(a, b), depth, 2, lambda, m);
+            try (MergedWeights w = MergedWeights.build(MergedWeights.Form.TASK_VECTORS, base, ordered(a, b), depth, CoefficientLayout.of(2), lambda, m);
                  NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 Map<String, NDArray> merged = w.weights();
@@ -97,7 +113,7 @@ class MergedWeightsTest {
         try (NDManager m = DjlEngine.newManager()) {
             Map<String, NDArray> a = DecoderTrainer.initialise(TINY, m, 2).named(), b = DecoderTrainer.initialise(TINY, m, 3).named();
             Map<String, Double> depth = depths(a.keySet());
-            try (MergedWeights w = MergedWeights.build(MergedWeights.Form.SOFTMAX_LINEAR, null, ordered(a, b), depth, 1,
+            try (MergedWeights w = MergedWeights.build(MergedWeights.Form.SOFTMAX_LINEAR, null, ordered(a, b), depth, CoefficientLayout.of(1),
                     new double[][] {{3}, {1}}, m)) {
                 assertEquals(0.75, w.values()[0][0], 1e-6, "positive weights are normalised to sum to 1");
                 w.set(new double[][] {{0.1}, {0.9}});
@@ -107,7 +123,7 @@ class MergedWeightsTest {
             String name = LlamaWeights.finalNormName();
             wrong.put(name, m.ones(new ai.djl.ndarray.types.Shape(7)));
             var e = assertThrows(IllegalArgumentException.class, () -> MergedWeights.build(MergedWeights.Form.SOFTMAX_LINEAR, null,
-                    ordered(a, wrong), depth, 1, new double[][] {{1}, {1}}, m));
+                    ordered(a, wrong), depth, CoefficientLayout.of(1), new double[][] {{1}, {1}}, m));
             assertTrue(e.getMessage().contains(name), e.getMessage());
         }
     }

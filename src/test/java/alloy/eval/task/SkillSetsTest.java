@@ -46,6 +46,29 @@ class SkillSetsTest {
     }
 
     @Test
+    void developmentSetsShareNoItemWithTheCommittedHeldOutSplit(@TempDir Path tmp) {
+        List<ProxyTask.Generation> dev = SkillSets.development(150);
+        assertEquals(Skill.values().length, dev.size());
+        for (ProxyTask.Generation d : dev) {
+            ProxyTask committed = ProxyTasks.load(ROOT.resolve(d.name()));
+            assertEquals(committed.items(Split.SEARCH), d.items(Split.SEARCH), d.name() + ": the committed search split");
+            assertEquals(150, d.items(Split.HELDOUT).size());
+            Set<String> prompts = new HashSet<>();
+            for (Split sp : List.of(Split.SEARCH, Split.HELDOUT)) {
+                for (Object i : committed.items(sp)) prompts.add(((GenerationItem) i).prompt());
+            }
+            for (GenerationItem i : d.items(Split.HELDOUT)) {
+                assertFalse(prompts.contains(i.prompt()), d.name() + ": " + i.prompt() + " is in a committed split");
+                Skill skill = Skill.valueOf(d.name().substring("skill-".length()).toUpperCase(java.util.Locale.ROOT));
+                assertTrue(skill.reservedForEvaluation(skill.input(i.prompt())), i.id() + " comes from the evaluation partition");
+            }
+            assertEquals(150, d.items(Split.HELDOUT).stream().map(GenerationItem::prompt).distinct().count(), d.name() + ": distinct items");
+        }
+        SkillSets.main(new String[] {"--development", "20", tmp.toString()});
+        assertEquals(SkillSets.development(20).get(0), ProxyTasks.load(tmp.resolve(dev.get(0).name())), "main writes what development() gives");
+    }
+
+    @Test
     void trainingNeverProducesAnEvaluationItem() {
         Set<String> evaluationPrompts = new HashSet<>(), evaluationTexts = new HashSet<>();
         for (ProxyTask t : SkillSets.build()) {

@@ -1,0 +1,73 @@
+package alloy.eval.learn;
+
+import alloy.recipe.ParameterSetting;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where each learned coefficient sits: for each model, one value per filter group (the filters in order,
+ * then every other tensor) per gradient anchor, at column {@code group * anchors + anchor}, the layout of an
+ * evolve genome ({@code alloy.search.MergeCodec}). A tensor belongs to the first group whose filter is a
+ * substring of its name, as a mergekit parameter list of {@code {filter, value}} entries picks its value, so
+ * the written recipe merges to the very weights learned.
+ *
+ * <p>With a filter per tensor kind (q_proj, k_proj, ..., down_proj) and an anchor per layer, every tensor
+ * has its own coefficient per model: AdaMerging's layer-wise coefficients.
+ */
+public record CoefficientLayout(List<String> filters, int anchors) {
+
+    public CoefficientLayout {
+        filters = List.copyOf(filters);
+        if (anchors < 1) throw new IllegalArgumentException("anchors: expected >= 1, found " + anchors);
+        for (int i = 0; i < filters.size(); i++) {
+            String f = filters.get(i);
+            // "" and "*" match every tensor (mergekit's catch-all), which would leave the groups after it empty
+            if (f.isEmpty() || f.equals("*")) throw new IllegalArgumentException("filters: '" + f + "' matches every tensor; list only the tensors tuned apart");
+            if (filters.subList(0, i).contains(f)) throw new IllegalArgumentException("filters: '" + f + "' is listed twice");
+        }
+    }
+
+    /** No filters: every tensor shares its model's anchors. */
+    public static CoefficientLayout of(int anchors) { return new CoefficientLayout(List.of(), anchors); }
+
+    /** Filter groups and the rest. */
+    public int groups() { return filters.size() + 1; }
+
+    /** Coefficients per model. */
+    public int columns() { return groups() * anchors; }
+
+    /** The group of {@code tensorName}: its first matching filter, else the last group (the rest). */
+    public int group(String tensorName) {
+        for (int g = 0; g < filters.size(); g++) if (tensorName.contains(filters.get(g))) return g;
+        return filters.size();
+    }
+
+    /** The label of group {@code g}: its filter, or "rest". */
+    public String groupLabel(int g) { return g < filters.size() ? filters.get(g) : "rest"; }
+
+    /** The weight each column gets for a tensor of {@code group} at depth {@code t}: the group's anchors interpolated, zero elsewhere. */
+    public float[] interpolation(int group, double t) {
+        float[] w = new float[columns()];
+        float[] within = MergedWeights.interpolation(anchors, t);
+        System.arraycopy(within, 0, w, group * anchors, anchors);
+        return w;
+    }
+
+    /**
+     * One model's row of coefficients as a recipe parameter: a scalar (one anchor) or a gradient list, under a
+     * list of {@code {filter, value}} entries when there are filters (the last entry, without a filter, for the
+     * rest).
+     */
+    public ParameterSetting setting(double[] row) {
+        if (row.length != columns()) throw new IllegalArgumentException(row.length + " coefficients for a layout of " + columns());
+        List<ParameterSetting.Condition> conditions = new ArrayList<>();
+        for (int g = 0; g < groups(); g++) {
+            double[] a = new double[anchors];
+            for (int k = 0; k < anchors; k++) a[k] = Math.round(row[g * anchors + k] * 1e4) / 1e4;
+            ParameterSetting s = anchors == 1 ? new ParameterSetting.Scalar(a[0]) : new ParameterSetting.Gradient(a);
+            if (groups() == 1) return s;
+            conditions.add(new ParameterSetting.Condition(g < filters.size() ? filters.get(g) : null, s));
+        }
+        return new ParameterSetting.Filtered(conditions);
+    }
+}
