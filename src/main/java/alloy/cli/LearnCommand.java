@@ -165,12 +165,16 @@ final class LearnCommand implements Callable<Integer> {
                 w.text("learned.yaml", "# learned by alloy learn: " + r.steps().size() + " Adam steps, best early-stopping loss "
                         + String.format(Locale.ROOT, "%.4f at step %d, %.1f s", r.bestCheck().loss(), r.bestCheck().step(), learnSeconds) + "\n" + RecipeYaml.write(learned));
                 String parameter = form == MergedWeights.Form.TASK_VECTORS ? "lambda" : "weight";
+                // the layers each group has tensors at: embeddings, the final norm and the head sit at t = 0 only
+                List<java.util.SortedSet<Integer>> at = new ArrayList<>();
+                for (int g = 0; g < layout.groups(); g++) at.add(new java.util.TreeSet<>());
+                outcome.depths().forEach((name, t) -> at.get(layout.group(name)).add((int) Math.round(t * Math.max(0, layers - 1))));
                 for (int k = 0; k < models; k++) {
                     for (int g = 0; g < layout.groups(); g++) {
                         // the group's anchors as a gradient list, read at each layer's depth as the merge reads it
                         double[] row = Arrays.copyOfRange(outcome.values()[k], g * anchors, (g + 1) * anchors);
                         ParameterSetting s = anchors == 1 ? new ParameterSetting.Scalar(row[0]) : new ParameterSetting.Gradient(row);
-                        for (int l = 0; l < layers; l++) {
+                        for (int l : at.get(g)) {
                             double depth = layers > 1 ? l / (double) (layers - 1) : 1;
                             w.coefficient(new Coefficient(l, Report.shorten(template.models().get(k).model()),
                                     g < layout.filters().size() ? parameter + "[" + layout.groupLabel(g) + "]" : parameter, s.evaluate("", depth).orElseThrow()));

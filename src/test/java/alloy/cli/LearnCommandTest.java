@@ -2,6 +2,7 @@ package alloy.cli;
 
 import static alloy.cli.CommandsTest.alloy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import alloy.recipe.ParameterSetting;
@@ -62,5 +63,35 @@ class LearnCommandTest {
         for (String against : List.of("expert-add", "expert-sort", "uniform merge")) assertTrue(cmp.contains(against), cmp);
         String checks = Files.readString(out.resolve("checks.csv"));
         assertTrue(checks.startsWith("step,stopping_loss,best\n0,"), checks);
+    }
+
+    @Test
+    void filtersLearnTensorGroupsApartAndReportEachWhereItHasTensors() throws Exception {
+        String family = CommandsTest.FAMILY;
+        Path spec = Files.writeString(dir.resolve("learn.yaml"), """
+                merge_method: task_arithmetic
+                base_model: %1$s/base
+                models: [%1$s/expert-add, %1$s/expert-sort]
+                granularity: layers
+                filters: [self_attn, lm_head]
+                objective: answer_probability
+                tasks: [skill-add]
+                steps: 2
+                eval_every: 2
+                batch: 4
+                """.formatted(family));
+        Path out = dir.resolve("run");
+        CommandsTest.Out o = alloy("learn", spec.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("1 - probability of each whole gold answer"), o.out());
+
+        Recipe learned = RecipeYaml.read(out.resolve("learned.yaml"));
+        var w = assertInstanceOf(ParameterSetting.Filtered.class, learned.models().get(1).parameters().get("weight"));
+        assertEquals(List.of("self_attn", "lm_head"), w.conditions().stream().limit(2).map(ParameterSetting.Condition::filter).toList());
+        List<String> rows = Files.readAllLines(out.resolve("coefficients.csv"));
+        // per model: self_attn and the rest at each of the 4 layers; the head sits at t = 0 only
+        assertEquals(1 + 2 * (4 + 1 + 4), rows.size(), "rows: " + rows);
+        assertEquals(2, rows.stream().filter(r -> r.contains("lambda[lm_head]")).count(), "" + rows);
+        assertTrue(rows.stream().filter(r -> r.contains("lambda[lm_head]")).allMatch(r -> r.startsWith("0,")), "" + rows);
     }
 }

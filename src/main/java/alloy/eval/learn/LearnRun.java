@@ -49,8 +49,17 @@ public final class LearnRun {
         }
     }
 
-    /** What came out: the learned coefficients, the learning record, and an account of the loss and memory. */
-    public record Outcome(double[][] values, CoefficientLearner.Result result, String loss, long frozenBytes, int tensors) {}
+    /**
+     * What came out: the learned coefficients, the learning record, an account of the loss and memory, and the
+     * depth of each merged tensor (which anchors a filter group's tensors read).
+     */
+    public record Outcome(double[][] values, CoefficientLearner.Result result, String loss, long frozenBytes, Map<String, Double> depths) {
+        public Outcome {
+            depths = Map.copyOf(depths);
+        }
+
+        public int tensors() { return depths.size(); }
+    }
 
     private LearnRun() {}
 
@@ -74,7 +83,7 @@ public final class LearnRun {
                     EncoderLoss l = new EncoderLoss(BertConfig.from(hf), prefix, p, tok, encoderTasks(tasks, loss.stoppingFraction(), settings.seed()),
                             Math.max(2, loss.batch()), manager);
                     CoefficientLearner.Result r = CoefficientLearner.learn(weights, l, settings, listener);
-                    return new Outcome(weights.values(), r, l.describe(), weights.frozenBytes(), weights.names().size());
+                    return new Outcome(weights.values(), r, l.describe(), weights.frozenBytes(), weights.depths());
                 }
             }
             LlamaConfig config = LlamaConfig.from(hf);
@@ -85,7 +94,7 @@ public final class LearnRun {
             DecoderLoss l = new DecoderLoss(config, outputBias, Map.of(), split(tasks, loss.stoppingFraction(), settings.seed()), loss.batch(),
                     loss.entropy(), loss.supervised(), loss.objective(), manager);
             CoefficientLearner.Result r = CoefficientLearner.learn(weights, l, settings, listener);
-            return new Outcome(weights.values(), r, l.describe(), weights.frozenBytes(), weights.names().size());
+            return new Outcome(weights.values(), r, l.describe(), weights.frozenBytes(), weights.depths());
         }
     }
 

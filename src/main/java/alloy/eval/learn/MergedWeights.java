@@ -40,7 +40,7 @@ public final class MergedWeights implements AutoCloseable {
     public enum Form { TASK_VECTORS, SOFTMAX_LINEAR }
 
     /** One tensor: its shape, its depth in [0, 1] and its frozen arrays. */
-    private record Tensor(String name, Shape shape, NDArray base, NDArray stacked, NDArray interpolation) {}
+    private record Tensor(String name, Shape shape, double depth, NDArray base, NDArray stacked, NDArray interpolation) {}
 
     private final Form form;
     private final List<String> models;
@@ -125,7 +125,7 @@ public final class MergedWeights implements AutoCloseable {
                 used[group] = true;
                 NDArray interp = interpolations.computeIfAbsent(List.of((double) group, t),
                         x -> torchOwned(m, layout.interpolation(group, t), new Shape(columns, 1)));              // (columns, 1)
-                w.tensors.put(name, new Tensor(name, shape, ownBase, stacked, interp));
+                w.tensors.put(name, new Tensor(name, shape, t, ownBase, stacked, interp));
             }
             // a filter no merged tensor matches would learn nothing and write a value that merges nothing: a typo
             for (int g = 0; g < layout.filters().size(); g++) {
@@ -177,6 +177,13 @@ public final class MergedWeights implements AutoCloseable {
 
     /** Names of the merged tensors, in the order given. */
     public List<String> names() { return List.copyOf(tensors.keySet()); }
+
+    /** Each merged tensor's depth t in [0, 1], as the planner gave it (0 for tensors outside the layers). */
+    public Map<String, Double> depths() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Tensor t : tensors.values()) out.put(t.name(), t.depth());
+        return out;
+    }
 
     /**
      * Every merged tensor for the current coefficients (inside a gradient collector they carry gradients back
