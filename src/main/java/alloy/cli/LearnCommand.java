@@ -163,7 +163,7 @@ final class LearnCommand implements Callable<Integer> {
                     Runs.scores(w, e.getKey(), recipe, null, Split.HELDOUT, heldout.get(e.getKey()), cost);
                 }
                 w.text("learned.yaml", "# learned by alloy learn: " + r.steps().size() + " Adam steps, best early-stopping loss "
-                        + String.format(Locale.ROOT, "%.4f at step %d, %.1f s", r.bestCheck().loss(), r.bestCheck().step(), learnSeconds) + "\n" + RecipeYaml.write(learned));
+                        + String.format(Locale.ROOT, "%.4f at step %d, %.1f s", r.bestCheck().loss(), r.bestCheck().step(), learnSeconds) + "\n" + RecipeYaml.write(Runs.relocated(learned, dir)));
                 String parameter = form == MergedWeights.Form.TASK_VECTORS ? "lambda" : "weight";
                 // the layers each group has tensors at: embeddings, the final norm and the head sit at t = 0 only
                 List<java.util.SortedSet<Integer>> at = new ArrayList<>();

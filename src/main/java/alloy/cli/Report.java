@@ -55,7 +55,7 @@ final class Report {
             w.text("elites.csv", el.toString());
             if (r.winner().recipe() != null) {
                 w.text("winner.yaml", "# winner of alloy evolve (" + r.winner().label() + "), search objective "
-                        + String.format(Locale.ROOT, "%.4f", r.winner().objective()) + "\n" + RecipeYaml.write(r.winner().recipe()));
+                        + String.format(Locale.ROOT, "%.4f", r.winner().objective()) + "\n" + RecipeYaml.write(Runs.relocated(r.winner().recipe(), dir)));
                 for (Evolution.Coefficient c : Evolution.coefficients(r.winner().recipe(), codec, layers)) {
                     w.coefficient(new Coefficient(c.layer(), shorten(c.model()), c.parameter(), c.value()));
                 }

@@ -3,6 +3,7 @@ package alloy.cli;
 import alloy.eval.TaskResult;
 import alloy.eval.stats.Score;
 import alloy.eval.task.ProxyTask;
+import alloy.io.onnx.MavenModels;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;
 import alloy.recipe.RecipeYaml;
@@ -11,6 +12,7 @@ import alloy.results.RunInfo;
 import alloy.results.RunKind;
 import alloy.results.RunWriter;
 import alloy.results.Split;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,32 @@ final class Runs {
         RunInfo info = RunInfo.start(kind, cmd).withInput("tasks", tasks.stream().map(ProxyTask::name).toList());
         for (ProxyTask t : tasks) info = info.withMetric(t.name(), t.manifest().metric());
         return info;
+    }
+
+    /**
+     * {@code r} as a file in {@code dir} writes it: every model, base and tokenizer source that is a local path
+     * relative to the recipe's folder renamed relative to {@code dir}, so that the file merges as it stands
+     * (recipes resolve paths against their own folder) wherever the run folder sits beside the file it was
+     * made from. Maven coordinates, Hugging Face ids, absolute paths and stage names stay as they are.
+     */
+    static Recipe relocated(Recipe r, Path dir) {
+        Path from = r.folder().toAbsolutePath().normalize(), to = dir.toAbsolutePath().normalize();
+        java.util.function.UnaryOperator<String> move = ref -> {
+            if (ref.startsWith(MavenModels.PREFIX) || r.stageNames().contains(ref)) return ref;
+            Path p;
+            try {
+                p = Path.of(ref);
+            } catch (java.nio.file.InvalidPathException e) {
+                return ref;
+            }
+            if (p.isAbsolute() || !Files.exists(from.resolve(p))) return ref;
+            return to.relativize(from.resolve(p).normalize()).toString().replace(java.io.File.separatorChar, '/');
+        };
+        List<Recipe.Stage> stages = r.stages().stream().map(st -> new Recipe.Stage(st.name(), relocated(st.recipe(), dir))).toList();
+        return new Recipe(r.mergeMethod(), r.baseModel().map(move), r.models().stream().map(m -> new Recipe.InputModel(move.apply(m.model()), m.parameters())).toList(),
+                r.slices().stream().map(sl -> new Recipe.OutputSlice(sl.sources().stream()
+                        .map(x -> new Recipe.InputSlice(move.apply(x.model()), x.from(), x.to(), x.parameters())).toList(), sl.parameters())).toList(),
+                r.parameters(), r.dtype(), r.outDtype(), r.tokenizerSource().map(t -> t.equals("base") || t.equals("union") ? t : move.apply(t)), dir, stages);
     }
 
     /** Writes the recipe (when there is one) and one row per task and metric; returns the recipe's hash ("" for a model). */

@@ -122,7 +122,7 @@ final class SoupCommand implements Callable<Integer> {
                     case REJECT -> Decision.REJECT;
                 }, s.score(), "objective"));
             }
-            w.text("greedy.yaml", "# the greedy soup of alloy soup --greedy\n" + RecipeYaml.write(res.greedy()));
+            w.text("greedy.yaml", "# the greedy soup of alloy soup --greedy\n" + RecipeYaml.write(Runs.relocated(res.greedy(), dir)));
             w.finish();
         }
         System.out.printf(Locale.ROOT, "greedy soup: %d of %d models: %s%n", res.members().size(), models.size(), res.members().stream().map(Report::shorten).toList());

@@ -94,7 +94,7 @@ final class SweepCommand implements Callable<Integer> {
             QuadraticFit f = result.fit();
             w.fit(SweepFit.of(target.toString(), f.a(), f.b(), f.c(), f.r2(), result.proposal().x(), result.proposal().reason()));
             w.text("winner.yaml", String.format(Locale.ROOT, "# winner of `alloy sweep %s --param %s`: %s = %.4f%n", recipeFile, param, target, result.winner())
-                    + RecipeYaml.write(result.winningRecipe()));
+                    + RecipeYaml.write(Runs.relocated(result.winningRecipe(), dir)));
             w.finish();
         }
         print(result, sets);

@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * Where each learned coefficient sits: for each model, one value per filter group (the filters in order,
  * then every other tensor) per gradient anchor, at column {@code group * anchors + anchor}, the layout of an
- * evolve genome ({@code alloy.search.MergeCodec}). A tensor belongs to the first group whose filter is a
+ * evolve genome (MergeCodec, in the search package). A tensor belongs to the first group whose filter is a
  * substring of its name, as a mergekit parameter list of {@code {filter, value}} entries picks its value, so
  * the written recipe merges to the very weights learned.
  *
