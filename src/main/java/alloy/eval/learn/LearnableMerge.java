@@ -3,6 +3,7 @@ package alloy.eval.learn;
 import alloy.eval.model.WeightLoader;
 import alloy.io.Checkpoint;
 import alloy.io.MemoryCheckpoint;
+import alloy.merge.Consensus;
 import alloy.merge.Linear;
 import alloy.merge.MergeMethod;
 import alloy.merge.MergeMethods;
@@ -33,8 +34,9 @@ import java.util.Arrays;
  *       lambda 1 and normalize off so that the per-model weights are the λ. A sparsifying method's τ_k is
  *       taken, once, from the merge code itself: the template merged with weight 1 on model k and 0 on the
  *       others, so that each kept entry, DARE's random mask (keyed by the model's position) and the rescale are
- *       exactly those the written recipe's merge applies. A sign election (TIES) is not differentiable and is
- *       left out of the learned function; the written recipe applies it, with the learned weights, when merged.</li>
+ *       exactly those the written recipe's merge applies. A sign election (TIES: sum, or count with
+ *       {@code sign_by_count}) is part of the learned function, recomputed from the current λ at each step
+ *       ({@link MergedWeights}), so the written recipe merges to the weights learned with it too.</li>
  * </ul>
  * Only the per-model {@code weight} is learned; other parameters (density, gamma, ...) stay as the template
  * gives them.
@@ -77,7 +79,7 @@ public final class LearnableMerge {
     /**
      * {@code template} with {@code values[k][a]} as the weight gradient of model k (a scalar when there is one
      * anchor), lambda 1 and normalize off for task vectors, normalize on for linear: the recipe whose merge is
-     * the learned function (up to a sign election, see the class comment). Values are rounded to 4 decimals as
+     * the learned function. Values are rounded to 4 decimals as
      * the evolve codec rounds them.
      */
     public static Recipe recipe(Recipe template, double[][] values) {
@@ -148,8 +150,15 @@ public final class LearnableMerge {
                     endpoints.put(label, load(inputs.get(label), depth.keySet(), load));
                 }
             }
-            return MergedWeights.build(form, base, endpoints, depth, layout, initial, manager);
+            return MergedWeights.build(form, election(template), base, endpoints, depth, layout, initial, manager);
         }
+    }
+
+    /** The sign election the template's merge applies: its method's consensus, by count when {@code sign_by_count} is set. */
+    static Consensus election(Recipe template) {
+        if (!(MergeMethods.get(template.mergeMethod()) instanceof TaskArithmetic t) || t.consensus() == Consensus.NONE) return Consensus.NONE;
+        ParameterSetting byCount = template.parameters().get(TaskArithmetic.SIGN_BY_COUNT);
+        return byCount instanceof ParameterSetting.Scalar sc && sc.value() != 0 ? Consensus.COUNT : t.consensus();
     }
 
     private static Map<String, NDArray> load(Checkpoint c, Iterable<String> names, NDManager m) {

@@ -1,11 +1,13 @@
 package alloy.eval.learn;
 
+import alloy.merge.Consensus;
 import alloy.recipe.ParameterSetting;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +30,11 @@ import java.util.IdentityHashMap;
  *       models; the coefficients are the logits a. Interpolating simplex vectors stays on the simplex, so
  *       linear with normalize on merges the written weights to the same W.</li>
  * </ul>
+ * With a sign election ({@link Consensus#SUM} or {@link Consensus#COUNT}, the TIES family), each element keeps
+ * only the weighted task vectors λ_k τ_k whose sign agrees with the elected one, as the merge code does
+ * ({@code SignVote}, normalize off): the election is recomputed from the current λ at every step and treated as
+ * a constant by autograd (the merged weights are piecewise linear in λ; the gradient is that of the current
+ * piece), so the function trained is, at every step, the one the written recipe merges.
  *
  * <p>Memory: each tensor's task vectors (or models) are flattened and stacked once into a (models, numel)
  * array owned here; the inputs are not kept. A step builds each merged tensor as one (1, models) ×
@@ -45,12 +52,14 @@ public final class MergedWeights implements AutoCloseable {
     private final Form form;
     private final List<String> models;
     private final CoefficientLayout layout;
+    private final Consensus election;
     private final NDManager manager;
     private final NDArray coefficients;
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
 
-    private MergedWeights(Form form, List<String> models, CoefficientLayout layout, NDManager manager, NDArray coefficients) {
+    private MergedWeights(Form form, List<String> models, CoefficientLayout layout, Consensus election, NDManager manager, NDArray coefficients) {
         this.form = form;
+        this.election = election;
         this.models = List.copyOf(models);
         this.layout = layout;
         this.manager = manager;
@@ -67,7 +76,15 @@ public final class MergedWeights implements AutoCloseable {
      */
     public static MergedWeights build(Form form, Map<String, NDArray> base, Map<String, Map<String, NDArray>> endpoints,
                                       Map<String, Double> depth, CoefficientLayout layout, double[][] initial, NDManager parent) {
+        return build(form, Consensus.NONE, base, endpoints, depth, layout, initial, parent);
+    }
+
+    /** {@link #build(Form, Map, Map, Map, CoefficientLayout, double[][], NDManager)} with a sign election ({@code election} not NONE: task vectors only). */
+    public static MergedWeights build(Form form, Consensus election, Map<String, NDArray> base, Map<String, Map<String, NDArray>> endpoints,
+                                      Map<String, Double> depth, CoefficientLayout layout, double[][] initial, NDManager parent) {
         Objects.requireNonNull(form, "form");
+        Objects.requireNonNull(election, "election");
+        if (election != Consensus.NONE && form != Form.TASK_VECTORS) throw new IllegalArgumentException("a sign election needs task vectors, not " + form);
         int columns = layout.columns();
         if (endpoints.isEmpty()) throw new IllegalArgumentException("no models to merge");
         if (form == Form.TASK_VECTORS && base == null) throw new IllegalArgumentException("task vectors need a base model");
@@ -90,7 +107,7 @@ public final class MergedWeights implements AutoCloseable {
         NDManager m = parent.newSubManager();
         try {
             NDArray coefficients = torchOwned(m, init, new Shape(labels.size(), columns));          // (models, columns)
-            MergedWeights w = new MergedWeights(form, labels, layout, m, coefficients);
+            MergedWeights w = new MergedWeights(form, labels, layout, election, m, coefficients);
             Map<List<Double>, NDArray> interpolations = new LinkedHashMap<>();
             boolean[] used = new boolean[layout.groups()];
             for (var e : depth.entrySet()) {
@@ -195,12 +212,27 @@ public final class MergedWeights implements AutoCloseable {
         Map<NDArray, NDArray> byInterp = new IdentityHashMap<>();
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Tensor t : tensors.values()) {
-            NDArray mix = byInterp.computeIfAbsent(t.interpolation(), perAnchor::matMul).transpose();   // (1, models)
-            NDArray flat = mix.matMul(t.stacked());                                                     // (1, numel)
+            NDArray column = byInterp.computeIfAbsent(t.interpolation(), perAnchor::matMul);            // (models, 1)
+            NDArray flat = election == Consensus.NONE
+                    ? column.transpose().matMul(t.stacked())                                            // (1, numel)
+                    : elected(column.mul(t.stacked()));                                                 // (numel)
             NDArray w = flat.reshape(t.shape());
             out.put(t.name(), t.base() == null ? w : w.add(t.base()));
         }
         return out;
+    }
+
+    /**
+     * The sum over models of the weighted task vectors {@code v} (models, numel) that agree with the elected
+     * sign: + where Σ v (SUM) or Σ sign(v) (COUNT) is >= 0, else −; a zero never agrees (SignVote's rule). The
+     * election and the agreement mask carry no gradient.
+     */
+    private NDArray elected(NDArray v) {
+        NDArray fixed = v.stopGradient();                                                           // (models, numel)
+        NDArray statistic = (election == Consensus.COUNT ? fixed.sign() : fixed).sum(new int[] {0});  // (numel)
+        NDArray plus = statistic.gte(0).broadcast(fixed.getShape());                                // (models, numel)
+        NDArray agree = NDArrays.where(plus, fixed.gt(0), fixed.lt(0)).toType(DataType.FLOAT32, false);
+        return v.mul(agree).sum(new int[] {0});                                                     // (numel)
     }
 
     /** The current coefficient values as a recipe writes them: [model][column] λ, or softmax weights. */

@@ -58,6 +58,40 @@ class LearnableMergeTest {
     }
 
     @Test
+    void tiesRecipeMergesToTheLearnedFunctionWithTheSameSignElection() {
+        family();
+        // a negative λ flips its model's weighted deltas, so the election must use λ τ, not τ
+        sameAsMerge("merge_method: ties\nbase_model: base\nmodels:\n  - model: x\n    parameters: {density: 0.5}\n  - model: y\n    parameters: {density: 0.8}\n",
+                new double[][] {{0.7, -0.3}, {0.4, 0.9}}, 1e-6f);
+    }
+
+    @Test
+    void dareTiesAndCountElectionsMergeToTheLearnedFunction() {
+        family();
+        sameAsMerge("merge_method: dare_ties\nbase_model: base\nmodels:\n  - model: x\n    parameters: {density: 0.6}\n  - model: y\n    parameters: {density: 0.6}\n",
+                new double[][] {{0.5, 0.9}, {0.8, 0.2}}, 1e-6f);
+        sameAsMerge("merge_method: ties\nbase_model: base\nmodels:\n  - model: x\n    parameters: {density: 0.7}\n  - model: y\n    parameters: {density: 0.7}\n"
+                + "parameters: {sign_by_count: true}\n", new double[][] {{0.5, 0.9}, {0.8, 0.2}}, 1e-6f);
+    }
+
+    @Test
+    void theElectionChangesTheMergeSoItIsNotLeftOut() {
+        family();
+        // the same coefficients without the election (task_arithmetic over the same trimmed vectors) merge elsewhere
+        Recipe ties = RecipeYaml.parse("merge_method: ties\nbase_model: base\nmodels:\n  - model: x\n  - model: y\n", "t", tmp);
+        Recipe plain = RecipeYaml.parse("merge_method: task_arithmetic\nbase_model: base\nmodels:\n  - model: x\n  - model: y\n", "p", tmp);
+        assertEquals(alloy.merge.Consensus.SUM, LearnableMerge.election(ties));
+        assertEquals(alloy.merge.Consensus.NONE, LearnableMerge.election(plain));
+        double[][] v = {{0.6, 0.6}, {0.6, 0.6}};
+        MergeRun.Options opt = new MergeRun.Options(7, 1, alloy.tensor.Kernels.fast());
+        try (MergeRun a = MergeRun.prepare(LearnableMerge.recipe(ties, v)); MergeRun b = MergeRun.prepare(LearnableMerge.recipe(plain, v));
+             MemoryCheckpoint ma = a.toMemory("ties", opt, s -> {}); MemoryCheckpoint mb = b.toMemory("plain", opt, s -> {}); Arena arena = Arena.ofConfined()) {
+            String name = "model.layers.0.mlp.up_proj.weight";
+            assertTrue(!java.util.Arrays.equals(ma.read(name, arena).toArray(), mb.read(name, arena).toArray()), "the election drops disagreeing entries");
+        }
+    }
+
+    @Test
     void linearRecipeMergesToTheSoftmaxWeightedModels() {
         family();
         sameAsMerge("merge_method: linear\nmodels:\n  - model: x\n  - model: y\n  - model: base\n", new double[][] {{0.2, 0.5}, {0.3, 0.1}, {0.5, 0.4}}, 1e-6f);

@@ -81,6 +81,81 @@ class MergedWeightsTest {
         }
     }
 
+    /**
+     * With a sign election the merged weights are piecewise linear in λ; on the current piece they are the plain
+     * task-vector merge of the entries that agree with the elected sign. So weights and gradient equal those of
+     * the plain function over task vectors masked by an election computed here, by hand, from the same λ.
+     */
+    @Test
+    void electedWeightsAndGradientAreThoseOfTheAgreeingEntries() {
+        double[][] lambda = {{0.7, -0.3}, {0.4, 0.9}};
+        try (NDManager m = DjlEngine.newManager()) {
+            Map<String, NDArray> base = DecoderTrainer.initialise(TINY, m, 1).named();
+            Map<String, Map<String, NDArray>> models = new LinkedHashMap<>();
+            for (int k = 0; k < 2; k++) {
+                Map<String, NDArray> x = DecoderTrainer.initialise(TINY, m, 10 + k).named();
+                x.get(LlamaWeights.lmHeadName()).muli(40);
+                models.put("m" + k, x);
+            }
+            Map<String, Double> depth = depths(base.keySet());
+            Map<String, Map<String, NDArray>> masked = new LinkedHashMap<>();
+            long dropped = 0;
+            for (var e : models.entrySet()) masked.put(e.getKey(), new LinkedHashMap<>());
+            for (String name : depth.keySet()) {
+                float[] interp = MergedWeights.interpolation(2, depth.get(name));
+                float[] b = base.get(name).toFloatArray();
+                float[][] tau = new float[2][];
+                float[] c = new float[2];
+                for (int k = 0; k < 2; k++) {
+                    float[] x = models.get("m" + k).get(name).toFloatArray();
+                    tau[k] = new float[x.length];
+                    for (int j = 0; j < x.length; j++) tau[k][j] = x[j] - b[j];
+                    c[k] = (float) (interp[0] * lambda[k][0] + interp[1] * lambda[k][1]);
+                }
+                for (int k = 0; k < 2; k++) {
+                    float[] kept = new float[b.length];
+                    for (int j = 0; j < b.length; j++) {
+                        float sum = c[0] * tau[0][j] + c[1] * tau[1][j];
+                        float v = c[k] * tau[k][j];
+                        boolean agree = sum >= 0 ? v > 0 : v < 0;
+                        kept[j] = b[j] + (agree ? tau[k][j] : 0);
+                        if (!agree) dropped++;
+                    }
+                    masked.get("m" + k).put(name, m.create(kept, base.get(name).getShape()));
+                }
+            }
+            assertTrue(dropped > 1000, "the election drops entries: " + dropped);
+            DecoderLoss loss = new DecoderLoss(TINY, false, Map.of(), List.of(new DecoderLoss.Task("mixed", EXAMPLES, EXAMPLES)),
+                    EXAMPLES.size(), 0, true, DecoderLoss.Objective.CROSS_ENTROPY, m);
+            try (MergedWeights elected = MergedWeights.build(MergedWeights.Form.TASK_VECTORS, alloy.merge.Consensus.SUM, base, models, depth,
+                         CoefficientLayout.of(2), lambda, m);
+                 MergedWeights plain = MergedWeights.build(MergedWeights.Form.TASK_VECTORS, base, masked, depth, CoefficientLayout.of(2), lambda, m)) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    Map<String, NDArray> we = elected.weights(), wp = plain.weights();
+                    for (String name : depth.keySet()) assertArrayEquals(wp.get(name).toFloatArray(), we.get(name).toFloatArray(), 1e-5f, name);
+                }
+                float[] ge = gradient(elected, loss), gp = gradient(plain, loss);
+                for (int i = 0; i < ge.length; i++) assertEquals(gp[i], ge[i], 1e-4 + 1e-3 * Math.abs(gp[i]), "coefficient " + i);
+                assertTrue(java.util.stream.IntStream.range(0, ge.length).anyMatch(i -> Math.abs(ge[i]) > 1e-2), "gradients large enough to tell");
+            }
+        }
+    }
+
+    private static float[] gradient(MergedWeights w, LearnLoss loss) {
+        NDArray p = w.parameter();
+        p.setRequiresGradient(true);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            try (var c = Engine.getEngine(DjlEngine.ENGINE).newGradientCollector()) {
+                c.backward(loss.training(w.weights(), new java.util.Random(0)));
+            }
+            return p.getGradient().toFloatArray();
+        } finally {
+            p.setRequiresGradient(false);
+        }
+    }
+
     @Test
     void mergedTensorsAreTheBasePlusInterpolatedLambdasTimesTaskVectors() {
         try (NDManager m = DjlEngine.newManager()) {
