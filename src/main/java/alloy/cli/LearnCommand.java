@@ -2,7 +2,6 @@ package alloy.cli;
 
 import alloy.arch.LayerLayout;
 import alloy.eval.TaskResult;
-import alloy.eval.learn.CoefficientLayout;
 import alloy.eval.learn.CoefficientLearner;
 import alloy.eval.learn.LearnRun;
 import alloy.eval.learn.LearnableMerge;
@@ -12,6 +11,7 @@ import alloy.eval.task.ProxyTask;
 import alloy.eval.task.Split;
 import alloy.io.Checkpoint;
 import alloy.io.resolve.Checkpoints;
+import alloy.recipe.CoefficientLayout;
 import alloy.recipe.MergeRun;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;

@@ -2,6 +2,7 @@ package alloy.search;
 
 import alloy.merge.MergeMethod;
 import alloy.merge.ParamSpec;
+import alloy.recipe.CoefficientLayout;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;
 import alloy.tensor.DType;
@@ -156,15 +157,10 @@ public final class MergeCodec {
     }
 
     private ParameterSetting setting(Chromosome<DoubleGene> c, int from) {
-        List<ParameterSetting.Condition> conds = new ArrayList<>();
-        for (int g = 0; g < groups; g++) {
-            double[] a = new double[anchors];
-            for (int k = 0; k < anchors; k++) a[k] = round(c.get(from + g * anchors + k).doubleValue());
-            ParameterSetting s = anchors == 1 ? new ParameterSetting.Scalar(a[0]) : new ParameterSetting.Gradient(a);
-            if (groups == 1) return s;
-            conds.add(new ParameterSetting.Condition(g < spec.filters().size() ? spec.filters().get(g) : null, s));
-        }
-        return new ParameterSetting.Filtered(conds);
+        CoefficientLayout layout = new CoefficientLayout(spec.filters(), anchors);
+        double[] row = new double[layout.columns()];
+        for (int i = 0; i < row.length; i++) row[i] = c.get(from + i).doubleValue();
+        return layout.setting(row);
     }
 
     /** Jenetics' gene range excludes its upper end; the search's bounds include theirs (density 1, weight 1). */

@@ -14,6 +14,7 @@ import alloy.eval.task.Split;
 import alloy.eval.train.DecoderTrainer;
 import alloy.io.Checkpoint;
 import alloy.io.CheckpointException;
+import alloy.recipe.CoefficientLayout;
 import alloy.recipe.MergeRun;
 import alloy.recipe.Recipe;
 import ai.djl.ndarray.NDManager;

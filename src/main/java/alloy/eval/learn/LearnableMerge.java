@@ -9,6 +9,7 @@ import alloy.merge.MergeMethod;
 import alloy.merge.MergeMethods;
 import alloy.merge.Sparsifier;
 import alloy.merge.TaskArithmetic;
+import alloy.recipe.CoefficientLayout;
 import alloy.recipe.MergeRun;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Plan;

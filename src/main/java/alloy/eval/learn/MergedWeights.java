@@ -1,7 +1,6 @@
 package alloy.eval.learn;
 
 import alloy.merge.Consensus;
-import alloy.recipe.ParameterSetting;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -9,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import alloy.recipe.CoefficientLayout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,24 +154,6 @@ public final class MergedWeights implements AutoCloseable {
             m.close();
             throw e;
         }
-    }
-
-    /**
-     * The weight each anchor gets at depth {@code t}: the gradient list with a 1 at that anchor, evaluated as
-     * the planner evaluates recipe gradients, so training and merging interpolate alike by construction.
-     */
-    static float[] interpolation(int anchors, double t) {
-        float[] w = new float[anchors];
-        if (anchors == 1) {
-            w[0] = 1;
-            return w;
-        }
-        for (int a = 0; a < anchors; a++) {
-            double[] unit = new double[anchors];
-            unit[a] = 1;
-            w[a] = (float) new ParameterSetting.Gradient(unit).evaluate("", t).orElseThrow();
-        }
-        return w;
     }
 
     /** Torch-allocated storage, so that the array outlives the Java buffer DJL's create(float[]) aliases. */

@@ -11,6 +11,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import alloy.recipe.CoefficientLayout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

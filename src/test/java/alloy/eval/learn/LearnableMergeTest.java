@@ -11,6 +11,7 @@ import alloy.eval.train.DecoderCheckpoint;
 import alloy.eval.train.DecoderTrainer;
 import alloy.io.Checkpoint;
 import alloy.io.MemoryCheckpoint;
+import alloy.recipe.CoefficientLayout;
 import alloy.recipe.MergeRun;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;

@@ -14,6 +14,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import alloy.recipe.CoefficientLayout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +103,7 @@ class MergedWeightsTest {
             long dropped = 0;
             for (var e : models.entrySet()) masked.put(e.getKey(), new LinkedHashMap<>());
             for (String name : depth.keySet()) {
-                float[] interp = MergedWeights.interpolation(2, depth.get(name));
+                float[] interp = CoefficientLayout.anchorWeights(2, depth.get(name));
                 float[] b = base.get(name).toFloatArray();
                 float[][] tau = new float[2][];
                 float[] c = new float[2];

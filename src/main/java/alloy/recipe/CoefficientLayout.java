@@ -1,15 +1,14 @@
-package alloy.eval.learn;
+package alloy.recipe;
 
-import alloy.recipe.ParameterSetting;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where each learned coefficient sits: for each model, one value per filter group (the filters in order,
- * then every other tensor) per gradient anchor, at column {@code group * anchors + anchor}, the layout of an
- * evolve genome (MergeCodec, in the search package). A tensor belongs to the first group whose filter is a
- * substring of its name, as a mergekit parameter list of {@code {filter, value}} entries picks its value, so
- * the written recipe merges to the very weights learned.
+ * Where each searched or learned per-model coefficient sits: for each model, one value per filter group (the
+ * filters in order, then every other tensor) per gradient anchor, at column {@code group * anchors + anchor}.
+ * An evolve genome and the coefficients {@code alloy learn} trains are laid out so. A tensor belongs to the
+ * first group whose filter is a substring of its name, as a mergekit parameter list of {@code {filter, value}}
+ * entries picks its value, so the written recipe merges to the very weights searched or learned.
  *
  * <p>With a filter per tensor kind (q_proj, k_proj, ..., down_proj) and an anchor per layer, every tensor
  * has its own coefficient per model: AdaMerging's layer-wise coefficients.
@@ -48,8 +47,26 @@ public record CoefficientLayout(List<String> filters, int anchors) {
     /** The weight each column gets for a tensor of {@code group} at depth {@code t}: the group's anchors interpolated, zero elsewhere. */
     public float[] interpolation(int group, double t) {
         float[] w = new float[columns()];
-        float[] within = MergedWeights.interpolation(anchors, t);
+        float[] within = anchorWeights(anchors, t);
         System.arraycopy(within, 0, w, group * anchors, anchors);
+        return w;
+    }
+
+    /**
+     * The weight each of {@code anchors} anchors gets at depth {@code t}: the gradient list with a 1 at that anchor,
+     * evaluated as the planner evaluates recipe gradients, so training and merging interpolate alike by construction.
+     */
+    public static float[] anchorWeights(int anchors, double t) {
+        float[] w = new float[anchors];
+        if (anchors == 1) {
+            w[0] = 1;
+            return w;
+        }
+        for (int a = 0; a < anchors; a++) {
+            double[] unit = new double[anchors];
+            unit[a] = 1;
+            w[a] = (float) new ParameterSetting.Gradient(unit).evaluate("", t).orElseThrow();
+        }
         return w;
     }
 

@@ -1,4 +1,4 @@
-package alloy.eval.learn;
+package alloy.recipe;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import alloy.recipe.ParameterSetting;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
