@@ -25,6 +25,10 @@ import java.util.Collections;
  *   <li>pairs: cosine regression, the squared difference between the pair's cosine and its gold score scaled to
  *       [0, 1] by the set's largest score.</li>
  * </ul>
+ * With {@code entropyWeight} > 0 retrieval sets add, as AdaMerging does, the mean entropy of each query's
+ * softmax over the batch's passages (the same logits), which reads no pairing: a merge that tells passages
+ * apart sharply has low entropy. With {@code supervised} off it is the whole loss, and only retrieval sets
+ * may be given (pair sets have no prediction whose entropy could be taken).
  * Texts are embedded as the scorer embeds them (the profile's prefixes, pooling and normalisation), cut to
  * {@code maxTokens} tokens to bound a step's cost.
  */
@@ -60,11 +64,30 @@ public final class EncoderLoss implements LearnLoss {
     private final TextTokenizer tokenizer;
     private final List<Task> tasks;
     private final int batch;
+    private final double entropyWeight;
+    private final boolean supervised;
     private final NDManager manager;
 
     public EncoderLoss(BertConfig config, String prefix, EncoderProfile profile, TextTokenizer tokenizer, List<Task> tasks, int batch, NDManager manager) {
+        this(config, prefix, profile, tokenizer, tasks, batch, 0, true, manager);
+    }
+
+    /** @param entropyWeight weight of the retrieval sets' answer entropy (0: none); @param supervised whether the labelled losses are in */
+    public EncoderLoss(BertConfig config, String prefix, EncoderProfile profile, TextTokenizer tokenizer, List<Task> tasks, int batch,
+                       double entropyWeight, boolean supervised, NDManager manager) {
         if (tasks.isEmpty()) throw new IllegalArgumentException("no embedding sets to learn on");
         if (batch < 2) throw new IllegalArgumentException("batch: at least 2 (in-batch negatives), found " + batch);
+        if (!(entropyWeight >= 0) || !Double.isFinite(entropyWeight)) throw new IllegalArgumentException("entropy weight must be >= 0, found " + entropyWeight);
+        if (!supervised && entropyWeight == 0) throw new IllegalArgumentException("an unsupervised loss needs an entropy weight > 0");
+        if (!supervised) {
+            for (Task t : tasks) {
+                if (t.kind() != Kind.RETRIEVAL) {
+                    throw new IllegalArgumentException("set " + t.name() + " is a pair set: without supervision only retrieval sets have a prediction whose entropy is taken");
+                }
+            }
+        }
+        this.entropyWeight = entropyWeight;
+        this.supervised = supervised;
         this.config = config;
         this.prefix = prefix;
         this.profile = profile;
@@ -126,9 +149,17 @@ public final class EncoderLoss implements LearnLoss {
             case RETRIEVAL -> {
                 NDArray q = embed(model, a, profile.queryPrefix());                                   // (batch, hidden)
                 NDArray p = embed(model, b, profile.passagePrefix());                                 // (batch, hidden)
-                NDArray logits = q.matMul(p.transpose()).div(scalar(TEMPERATURE));                    // (batch, batch)
-                NDArray diagonal = manager.arange(items.size()).toType(DataType.INT64, false).reshape(items.size(), 1);  // (batch, 1)
-                yield logits.logSoftmax(-1).gather(diagonal, 1).mean().neg();                          // ()
+                NDArray logProbs = q.matMul(p.transpose()).div(scalar(TEMPERATURE)).logSoftmax(-1);   // (batch, batch)
+                NDArray l = null;
+                if (supervised) {
+                    NDArray diagonal = manager.arange(items.size()).toType(DataType.INT64, false).reshape(items.size(), 1);  // (batch, 1)
+                    l = logProbs.gather(diagonal, 1).mean().neg();                                     // ()
+                }
+                if (entropyWeight > 0) {
+                    NDArray h = logProbs.exp().mul(logProbs).sum(new int[] {-1}).neg().mean().mul(scalar(entropyWeight));  // ()
+                    l = l == null ? h : l.add(h);
+                }
+                yield l;
             }
             case PAIRS -> {
                 NDArray x = embed(model, a, profile.pairPrefix());
@@ -164,8 +195,10 @@ public final class EncoderLoss implements LearnLoss {
     private NDArray scalar(double v) { return manager.full(new Shape(), (float) v, DataType.FLOAT32); }
 
     @Override public String describe() {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "in-batch contrastive (retrieval, temperature %.2f) / cosine regression (pairs), "
-                + "sets weighted alike, %d items per set per step, profile %s;", TEMPERATURE, batch, profile.name()));
+        String what = !supervised ? String.format(Locale.ROOT, "entropy of each query's softmax over the batch's passages (temperature %.2f, no labels)", TEMPERATURE)
+                : String.format(Locale.ROOT, "in-batch contrastive (retrieval, temperature %.2f)%s / cosine regression (pairs)", TEMPERATURE,
+                        entropyWeight > 0 ? String.format(Locale.ROOT, " + %.3g x query entropy", entropyWeight) : "");
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%s, sets weighted alike, %d items per set per step, profile %s;", what, batch, profile.name()));
         for (Task t : tasks) b.append(' ').append(t.name()).append(' ').append(t.training().size()).append('+').append(t.stopping().size());
         return b.append(" (training + early-stopping items)").toString();
     }

@@ -76,13 +76,15 @@ public final class LearnRun {
         try (NDManager manager = DjlEngine.newManager();
              MergedWeights weights = LearnableMerge.build(template, inputs, layout, initial, options, manager)) {
             if (Scorers.family(reference) == Scorers.Family.ENCODER) {
-                if (loss.entropy() > 0 || !loss.supervised()) throw new IllegalArgumentException("the entropy loss is built for decoders; encoders learn from retrieval and pair labels");
+                if (loss.objective() != DecoderLoss.Objective.CROSS_ENTROPY) {
+                    throw new IllegalArgumentException("'objective: " + loss.objective().key() + "' is a decoder's; encoders learn from retrieval and pair losses");
+                }
                 EncoderProfile p = profile.map(EncoderProfile::parse).or(() -> EncoderProfile.forModel(template.referenceModel()))
                         .orElseThrow(() -> new IllegalArgumentException("no pooling profile known for '" + template.referenceModel() + "': give 'profile'"));
                 String prefix = reference.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
                 try (TextTokenizer tok = TextTokenizer.open(Scorers.tokenizer(reference), TextTokenizer.Options.encoder(Math.min(p.maxLength(), MAX_TOKENS)))) {
                     EncoderLoss l = new EncoderLoss(BertConfig.from(hf), prefix, p, tok, encoderTasks(tasks, loss.stoppingFraction(), settings.seed()),
-                            Math.max(2, loss.batch()), manager);
+                            Math.max(2, loss.batch()), loss.entropy(), loss.supervised(), manager);
                     CoefficientLearner.Result r = CoefficientLearner.learn(weights, l, settings, listener);
                     return new Outcome(weights.values(), r, l.describe(), weights.frozenBytes(), weights.depths());
                 }

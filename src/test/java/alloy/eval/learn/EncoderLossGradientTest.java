@@ -82,24 +82,42 @@ class EncoderLossGradientTest {
         checkGradient(MergedWeights.Form.SOFTMAX_LINEAR, new double[][] {{0.2, 0.7}, {0.5, 0.1}, {0.3, 0.2}}, EncoderLoss.Kind.PAIRS, PAIRS, EncoderProfile.E5);
     }
 
+    @Test
+    void queryEntropyGradientMatchesAFiniteDifferenceWithAndWithoutLabels() {
+        checkGradient(MergedWeights.Form.TASK_VECTORS, new double[][] {{0.6, 0.3}, {0.2, 0.9}}, EncoderLoss.Kind.RETRIEVAL, RETRIEVAL, EncoderProfile.BGE, 0.5, true);
+        checkGradient(MergedWeights.Form.SOFTMAX_LINEAR, new double[][] {{0.2, 0.7}, {0.5, 0.1}, {0.3, 0.2}}, EncoderLoss.Kind.RETRIEVAL, RETRIEVAL, EncoderProfile.E5, 1, false);
+    }
+
+    @Test
+    void anUnsupervisedLossRefusesPairSetsByName() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new EncoderLoss(TINY, "", EncoderProfile.BGE, tokenizer,
+                List.of(new EncoderLoss.Task("sts", EncoderLoss.Kind.PAIRS, PAIRS, PAIRS)), 4, 1, false, manager));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("sts") && e.getMessage().contains("pair set"), e.getMessage());
+    }
+
+    private static void checkGradient(MergedWeights.Form form, double[][] initial, EncoderLoss.Kind kind, List<EncoderLoss.Item> items, EncoderProfile profile) {
+        checkGradient(form, initial, kind, items, profile, 0, true);
+    }
+
     /**
      * Each loss is checked under both profiles' poolings across the four cases: BGE takes the [CLS] state
      * (and prefixes queries with its instruction), E5 averages over the attention mask.
      */
-    private static void checkGradient(MergedWeights.Form form, double[][] initial, EncoderLoss.Kind kind, List<EncoderLoss.Item> items, EncoderProfile profile) {
+    private static void checkGradient(MergedWeights.Form form, double[][] initial, EncoderLoss.Kind kind, List<EncoderLoss.Item> items, EncoderProfile profile,
+                                      double entropy, boolean supervised) {
         try (NDManager m = manager.newSubManager()) {
             Map<String, NDArray> base = random(1, m);
             Map<String, Map<String, NDArray>> models = new LinkedHashMap<>();
             for (int k = 0; k < initial.length; k++) models.put("m" + k, random(10 + k, m));
             try (MergedWeights w = MergedWeights.build(form, form == MergedWeights.Form.TASK_VECTORS ? base : null, models,
                     depths(base.keySet()), CoefficientLayout.of(2), initial, m)) {
-                EncoderLoss loss = new EncoderLoss(TINY, "", profile, tokenizer, List.of(new EncoderLoss.Task("set", kind, items, items)), 4, m);
+                EncoderLoss loss = new EncoderLoss(TINY, "", profile, tokenizer, List.of(new EncoderLoss.Task("set", kind, items, items)), 4, entropy, supervised, m);
                 // half MergedWeightsTest's step: task vectors as large as the weights bend the loss enough that
                 // the O(h²) error at 1e-2 reaches 6% on the smallest cosine-regression gradient. The relative part
                 // of the tolerance covers the remaining O(h²) error; the absolute floor sits above float rounding of
                 // the losses (a few 1e-5 after dividing by 2h) yet below the smallest cosine-regression gradients,
                 // which a looser floor would pass unchecked
-                GradientCheck.check(w, loss, 5e-3, 0.03, 1e-4, 2, form + ", " + kind);
+                GradientCheck.check(w, loss, 5e-3, 0.03, 1e-4, 2, form + ", " + kind + (entropy > 0 ? ", entropy " + entropy + (supervised ? "" : " alone") : ""));
             }
         }
     }
