@@ -1,6 +1,7 @@
 package alloy.eval.learn;
 
 import alloy.merge.Consensus;
+import alloy.recipe.CoefficientLayout;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -8,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import alloy.recipe.CoefficientLayout;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +39,8 @@ import java.util.IdentityHashMap;
  * <p>Memory: each tensor's task vectors (or models) are flattened and stacked once into a (models, numel)
  * array owned here; the inputs are not kept. A step builds each merged tensor as one (1, models) ×
  * (models, numel) product plus the base, so nothing per model is copied per step, and autograd keeps only
- * references to the frozen stacks.
+ * references to the frozen stacks. A sign election needs the weighted (models, numel) deltas themselves and
+ * their agreement mask, per tensor and step: a few times one tensor's stack, freed with the step's scope.
  */
 public final class MergedWeights implements AutoCloseable {
 
@@ -69,8 +70,8 @@ public final class MergedWeights implements AutoCloseable {
     /**
      * Builds the function over {@code endpoints} (model label to its weights by tensor name; for task vectors
      * each endpoint is base + τ, possibly sparsified already) with the coefficients {@code layout} places,
-     * {@link CoefficientLayout#columns()} per model, starting at {@code initial[k][c]} (λ for task vectors, weights summing to 1 per anchor for softmax
-     * linear). {@code depth} gives each merged tensor's t; tensors missing from it are not merged (the
+     * {@link CoefficientLayout#columns()} per model, starting at {@code initial[k][c]} (λ for task vectors,
+     * weights summing to 1 per column for softmax linear). {@code depth} gives each merged tensor's t; tensors missing from it are not merged (the
      * caller keeps them from the base). Arrays are copied into a sub-manager of {@code parent}: close this
      * object to free them; the inputs may be closed once this returns.
      */
