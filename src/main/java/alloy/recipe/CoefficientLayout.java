@@ -18,11 +18,19 @@ public record CoefficientLayout(List<String> filters, int anchors) {
     public CoefficientLayout {
         filters = List.copyOf(filters);
         if (anchors < 1) throw new IllegalArgumentException("anchors: expected >= 1, found " + anchors);
+        checkFilters(filters);
+    }
+
+    /**
+     * Refuses a filter list no layout can place: "" or "*", which match every tensor (mergekit's catch-all)
+     * and would leave the groups after them empty, and a filter listed twice, whose second group is never
+     * reached. Search and learn files are checked with it when read.
+     */
+    public static void checkFilters(List<String> filters) {
         for (int i = 0; i < filters.size(); i++) {
             String f = filters.get(i);
-            // "" and "*" match every tensor (mergekit's catch-all), which would leave the groups after it empty
-            if (f.isEmpty() || f.equals("*")) throw new IllegalArgumentException("filters: '" + f + "' matches every tensor; list only the tensors tuned apart");
-            if (filters.subList(0, i).contains(f)) throw new IllegalArgumentException("filters: '" + f + "' is listed twice");
+            if (f.isEmpty() || f.equals("*")) throw new IllegalArgumentException("'filters': '" + f + "' matches every tensor; list only the tensors tuned apart");
+            if (filters.subList(0, i).contains(f)) throw new IllegalArgumentException("'filters': '" + f + "' is listed twice");
         }
     }
 

@@ -1,6 +1,7 @@
 package alloy.search;
 
 import alloy.eval.learn.DecoderLoss;
+import alloy.recipe.CoefficientLayout;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;
 import alloy.recipe.RecipeException;
@@ -48,8 +49,7 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(granularity, "granularity");
         filters = List.copyOf(filters);
-        for (String f : filters) if (f.isEmpty() || f.equals("*")) throw new IllegalArgumentException("'filters': '" + f + "' matches every tensor; list only the tensors learned apart");
-        if (new HashSet<>(filters).size() != filters.size()) throw new IllegalArgumentException("'filters': a filter is listed twice");
+        CoefficientLayout.checkFilters(filters);
         tasks = List.copyOf(tasks);
         if (tasks.isEmpty()) throw new IllegalArgumentException("'tasks': at least one proxy set");
         if (steps < 1) throw new IllegalArgumentException("'steps': at least 1, found " + steps);

@@ -31,8 +31,7 @@ public final class MergeCodec {
     public record Tuned(String name, int chromosome, boolean perModel, SearchSpec.Bounds bounds) {}
 
     private final SearchSpec spec;
-    private final int anchors;
-    private final int groups;
+    private final CoefficientLayout layout;
     private final List<Tuned> tuned;
     private final boolean hasDensity;
 
@@ -42,8 +41,7 @@ public final class MergeCodec {
      */
     public MergeCodec(SearchSpec spec, MergeMethod method, int layers) {
         this.spec = spec;
-        this.anchors = spec.granularity().anchors(Math.max(1, layers));
-        this.groups = spec.filters().size() + 1;
+        this.layout = new CoefficientLayout(spec.filters(), spec.granularity().anchors(Math.max(1, layers)));
         List<String> perModel = method.tensorParameters().stream().map(ParamSpec::name).toList();
         List<String> global = method.parameters().stream().map(ParamSpec::name).toList();
         List<Tuned> ts = new ArrayList<>();
@@ -62,9 +60,9 @@ public final class MergeCodec {
 
     public List<Tuned> tuned() { return tuned; }
 
-    public int anchors() { return anchors; }
+    public int anchors() { return layout.anchors(); }
 
-    private int length(Tuned t) { return (t.perModel() ? spec.models().size() : 1) * groups * anchors; }
+    private int length(Tuned t) { return (t.perModel() ? spec.models().size() : 1) * layout.columns(); }
 
     /** Random genotypes uniformly within the bounds. */
     public Genotype<DoubleGene> random() {
@@ -88,7 +86,7 @@ public final class MergeCodec {
     public Optional<Genotype<DoubleGene>> encode(Values values) {
         List<DoubleChromosome> cs = new ArrayList<>();
         for (Tuned t : tuned) {
-            int per = groups * anchors;
+            int per = layout.columns();
             DoubleGene[] genes = new DoubleGene[length(t)];
             for (int g = 0; g < genes.length; g++) {
                 double v = values.value(t.name(), t.perModel() ? g / per : -1);
@@ -144,7 +142,7 @@ public final class MergeCodec {
         for (int i = 0; i < spec.models().size(); i++) perModel.add(new LinkedHashMap<>());
         for (Tuned t : tuned) {
             var c = gt.get(t.chromosome());
-            int per = groups * anchors;
+            int per = layout.columns();
             if (t.perModel()) {
                 for (int i = 0; i < spec.models().size(); i++) perModel.get(i).put(t.name(), setting(c, i * per));
             } else {
@@ -157,7 +155,6 @@ public final class MergeCodec {
     }
 
     private ParameterSetting setting(Chromosome<DoubleGene> c, int from) {
-        CoefficientLayout layout = new CoefficientLayout(spec.filters(), anchors);
         double[] row = new double[layout.columns()];
         for (int i = 0; i < row.length; i++) row[i] = c.get(from + i).doubleValue();
         return layout.setting(row);

@@ -1,5 +1,6 @@
 package alloy.search;
 
+import alloy.recipe.CoefficientLayout;
 import alloy.recipe.RecipeException;
 import alloy.recipe.YamlTree;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -97,6 +98,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
         tuned = Collections.unmodifiableMap(new LinkedHashMap<>(tuned));
         fixed = Collections.unmodifiableMap(new LinkedHashMap<>(fixed));
         filters = List.copyOf(filters);
+        CoefficientLayout.checkFilters(filters);
         tasks = Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
         if (models.isEmpty()) throw new IllegalArgumentException("'models': at least one model");
         if (tuned.isEmpty()) throw new IllegalArgumentException("'parameters': name at least one parameter to tune, with bounds");

@@ -83,4 +83,15 @@ class ChainCodecTest {
         RecipeException e = assertThrows(RecipeException.class, () -> spec("ties", "chain: [0, 1, 1]"));
         assertTrue(e.getMessage().contains("'chain'"), e.getMessage());
     }
+
+    @Test
+    void aSearchFileRefusesFiltersTheGenomeLayoutCannotPlace() {
+        // caught when the file is read, not when the first genome is decoded mid-search
+        String twice = assertThrows(alloy.recipe.RecipeException.class,
+                () -> spec("task_arithmetic", "filters: [mlp, mlp]")).getMessage();
+        assertTrue(twice.contains("search") && twice.contains("'mlp' is listed twice"), twice);
+        String all = assertThrows(alloy.recipe.RecipeException.class,
+                () -> spec("task_arithmetic", "filters: [mlp, '*']")).getMessage();
+        assertTrue(all.contains("matches every tensor"), all);
+    }
 }
