@@ -157,12 +157,7 @@ public final class DecoderLoss implements LearnLoss {
         NDArray sum = null;
         for (int from = 0; from < examples.size(); from += DecoderTrainer.CHUNK_ROWS) {
             DecoderTrainer.Batch b = DecoderTrainer.Batch.of(examples.subList(from, Math.min(examples.size(), from + DecoderTrainer.CHUNK_ROWS)), config.maxPositions());
-            NDArray ids = manager.create(b.inputs(), new Shape(b.rows(), b.width()));              // (batch, seq)
-            NDArray mask = manager.create(b.mask(), new Shape(b.rows(), b.width()));               // (batch, seq)
-            NDArray targets = manager.create(b.targets(), new Shape(b.rows(), b.width(), 1));      // (batch, seq, 1)
-            NDArray weights = manager.create(b.weights(), new Shape(b.rows(), b.width()));         // (batch, seq): 1 on answer tokens and </s>
-            NDArray logProbs = model.forward(ids, mask).logSoftmax(-1).gather(targets, 2).squeeze(2); // (batch, seq)
-            NDArray answer = logProbs.mul(weights).sum(new int[] {1}).exp();                       // (batch): P(answer | prompt)
+            NDArray answer = DecoderTrainer.targetLogProbs(model, b, manager).sum(new int[] {1}).exp(); // (batch): P(answer + </s> | prompt)
             NDArray part = answer.sum();                                                            // ()
             sum = sum == null ? part : sum.add(part);
         }

@@ -238,13 +238,21 @@ public final class DecoderTrainer {
 
     /** Summed cross-entropy of the target tokens of {@code batch}, a scalar NDArray. */
     static NDArray negativeLogLikelihood(LlamaDecoder model, Batch batch, NDManager manager) {
+        return targetLogProbs(model, batch, manager).sum().neg();                                  // ()
+    }
+
+    /**
+     * The log-probability of each target token of {@code batch}, 0 where the batch's weight is 0 (the prompt,
+     * padding): (batch, seq). Summed over a row it is the log-probability of that row's whole answer.
+     */
+    public static NDArray targetLogProbs(LlamaDecoder model, Batch batch, NDManager manager) {
         NDArray ids = manager.create(batch.inputs(), new Shape(batch.rows(), batch.width()));       // (batch, seq)
         NDArray mask = manager.create(batch.mask(), new Shape(batch.rows(), batch.width()));        // (batch, seq)
         NDArray targets = manager.create(batch.targets(), new Shape(batch.rows(), batch.width(), 1)); // (batch, seq, 1)
         NDArray weights = manager.create(batch.weights(), new Shape(batch.rows(), batch.width()));  // (batch, seq)
         NDArray logits = model.forward(ids, mask);                                                  // (batch, seq, vocab)
         NDArray logProbs = logits.logSoftmax(-1).gather(targets, 2).squeeze(2);                      // (batch, seq)
-        return logProbs.mul(weights).sum().neg();                                                   // ()
+        return logProbs.mul(weights);                                                               // (batch, seq)
     }
 
     /** Right-padded token rows: inputs are {@code <s> prompt answer}, targets the same shifted by one. */
