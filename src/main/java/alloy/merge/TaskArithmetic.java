@@ -92,8 +92,13 @@ public record TaskArithmetic(String name, Sparsifier sparsifier, Consensus conse
     }
 
     Consensus consensusFor(TensorTask task) {
+        return consensus(consensus != Consensus.NONE && flag(task, this, SIGN_BY_COUNT));
+    }
+
+    /** The election this method holds: none without consensus, else by count when {@code sign_by_count} is set. */
+    public Consensus consensus(boolean signByCount) {
         if (consensus == Consensus.NONE) return Consensus.NONE;
-        return flag(task, this, SIGN_BY_COUNT) ? Consensus.COUNT : consensus;
+        return signByCount ? Consensus.COUNT : consensus;
     }
 
     /**

@@ -90,8 +90,7 @@ public final class DecoderLoss implements LearnLoss {
         }
         if (tasks.isEmpty()) throw new IllegalArgumentException("no skill sets to learn on");
         if (batchPerTask < 1) throw new IllegalArgumentException("batch per set: expected >= 1, found " + batchPerTask);
-        if (!(entropyWeight >= 0) || !Double.isFinite(entropyWeight)) throw new IllegalArgumentException("entropy weight must be >= 0, found " + entropyWeight);
-        if (!supervised && entropyWeight == 0) throw new IllegalArgumentException("an unsupervised loss needs an entropy weight > 0");
+        LearnLoss.checkEntropy(entropyWeight, supervised);
         this.config = config;
         this.outputBias = outputBias;
         this.frozen = Map.copyOf(frozen);

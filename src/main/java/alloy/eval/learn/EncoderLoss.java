@@ -72,13 +72,12 @@ public final class EncoderLoss implements LearnLoss {
         this(config, prefix, profile, tokenizer, tasks, batch, 0, true, manager);
     }
 
-    /** @param entropyWeight weight of the retrieval sets' answer entropy (0: none); @param supervised whether the labelled losses are in */
+    /** @param entropyWeight weight of the retrieval sets' query entropy (0: none); @param supervised whether the labelled losses are in */
     public EncoderLoss(BertConfig config, String prefix, EncoderProfile profile, TextTokenizer tokenizer, List<Task> tasks, int batch,
                        double entropyWeight, boolean supervised, NDManager manager) {
         if (tasks.isEmpty()) throw new IllegalArgumentException("no embedding sets to learn on");
         if (batch < 2) throw new IllegalArgumentException("batch: at least 2 (in-batch negatives), found " + batch);
-        if (!(entropyWeight >= 0) || !Double.isFinite(entropyWeight)) throw new IllegalArgumentException("entropy weight must be >= 0, found " + entropyWeight);
-        if (!supervised && entropyWeight == 0) throw new IllegalArgumentException("an unsupervised loss needs an entropy weight > 0");
+        LearnLoss.checkEntropy(entropyWeight, supervised);
         if (!supervised) {
             for (Task t : tasks) {
                 if (t.kind() != Kind.RETRIEVAL) {

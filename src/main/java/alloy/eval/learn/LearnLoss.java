@@ -19,4 +19,10 @@ public sealed interface LearnLoss permits DecoderLoss, EncoderLoss {
 
     /** A one-line account for the log: what the loss is and how many items each part has. */
     String describe();
+
+    /** The entropy term's weight is a finite number >= 0, and a loss without labels has an entropy term. */
+    static void checkEntropy(double entropyWeight, boolean supervised) {
+        if (!(entropyWeight >= 0) || !Double.isFinite(entropyWeight)) throw new IllegalArgumentException("entropy weight must be >= 0, found " + entropyWeight);
+        if (!supervised && entropyWeight == 0) throw new IllegalArgumentException("an unsupervised loss needs an entropy weight > 0");
+    }
 }

@@ -157,9 +157,9 @@ public final class LearnableMerge {
 
     /** The sign election the template's merge applies: its method's consensus, by count when {@code sign_by_count} is set. */
     static Consensus election(Recipe template) {
-        if (!(MergeMethods.get(template.mergeMethod()) instanceof TaskArithmetic t) || t.consensus() == Consensus.NONE) return Consensus.NONE;
+        if (!(MergeMethods.get(template.mergeMethod()) instanceof TaskArithmetic t)) return Consensus.NONE;
         ParameterSetting byCount = template.parameters().get(TaskArithmetic.SIGN_BY_COUNT);
-        return byCount instanceof ParameterSetting.Scalar sc && sc.value() != 0 ? Consensus.COUNT : t.consensus();
+        return t.consensus(byCount instanceof ParameterSetting.Scalar sc && sc.value() != 0);
     }
 
     private static Map<String, NDArray> load(Checkpoint c, Iterable<String> names, NDManager m) {
