@@ -12,7 +12,9 @@ import alloy.results.RunInfo;
 import alloy.results.RunKind;
 import alloy.results.RunWriter;
 import alloy.results.Split;
+import java.io.File;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +27,7 @@ import alloy.merge.ParamSpec;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /** Scores as rows of the common results layout ({@code alloy.results}), for every command that scores. */
 final class Runs {
@@ -51,16 +54,16 @@ final class Runs {
      */
     static Recipe relocated(Recipe r, Path dir) {
         Path from = r.folder().toAbsolutePath().normalize(), to = dir.toAbsolutePath().normalize();
-        java.util.function.UnaryOperator<String> move = ref -> {
+        UnaryOperator<String> move = ref -> {
             if (ref.startsWith(MavenModels.PREFIX) || r.stageNames().contains(ref)) return ref;
             Path p;
             try {
                 p = Path.of(ref);
-            } catch (java.nio.file.InvalidPathException e) {
+            } catch (InvalidPathException e) {
                 return ref;
             }
             if (p.isAbsolute() || !Files.exists(from.resolve(p))) return ref;
-            return to.relativize(from.resolve(p).normalize()).toString().replace(java.io.File.separatorChar, '/');
+            return to.relativize(from.resolve(p).normalize()).toString().replace(File.separatorChar, '/');
         };
         List<Recipe.Stage> stages = r.stages().stream().map(st -> new Recipe.Stage(st.name(), relocated(st.recipe(), dir))).toList();
         return new Recipe(r.mergeMethod(), r.baseModel().map(move), r.models().stream().map(m -> new Recipe.InputModel(move.apply(m.model()), m.parameters())).toList(),

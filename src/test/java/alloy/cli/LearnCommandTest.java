@@ -12,6 +12,7 @@ import alloy.results.Run;
 import alloy.results.RunReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,23 +27,30 @@ class LearnCommandTest {
 
     @TempDir Path dir;
 
-    @Test
-    void learnWritesARecipeAndTheCommonResultsLayout() throws Exception {
-        String family = CommandsTest.FAMILY;
+    /** Learns expert-add and expert-sort over the family's base on skill-add with {@code settings}, into dir/run. */
+    private CommandsTest.Out learn(String settings, String... args) throws Exception {
         Path spec = Files.writeString(dir.resolve("learn.yaml"), """
                 merge_method: task_arithmetic
                 base_model: %1$s/base
                 models: [%1$s/expert-add, %1$s/expert-sort]
                 granularity: layers
                 tasks: [skill-add]
+                """.formatted(CommandsTest.FAMILY) + settings);
+        List<String> all = new ArrayList<>(List.of("learn", spec.toString(), "--out", dir.resolve("run").toString()));
+        all.addAll(List.of(args));
+        return alloy(all.toArray(String[]::new));
+    }
+
+    @Test
+    void learnWritesARecipeAndTheCommonResultsLayout() throws Exception {
+        CommandsTest.Out o = learn("""
                 steps: 4
                 eval_every: 2
                 patience: 3
                 batch: 4
                 learning_rate: 0.05
-                """.formatted(family));
+                """, "--seed", "3");
         Path out = dir.resolve("run");
-        CommandsTest.Out o = alloy("learn", spec.toString(), "--out", out.toString(), "--seed", "3");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("learned vs each parent"), o.out());
 
@@ -67,21 +75,14 @@ class LearnCommandTest {
 
     @Test
     void filtersLearnTensorGroupsApartAndReportEachWhereItHasTensors() throws Exception {
-        String family = CommandsTest.FAMILY;
-        Path spec = Files.writeString(dir.resolve("learn.yaml"), """
-                merge_method: task_arithmetic
-                base_model: %1$s/base
-                models: [%1$s/expert-add, %1$s/expert-sort]
-                granularity: layers
+        CommandsTest.Out o = learn("""
                 filters: [self_attn, lm_head]
                 objective: answer_probability
-                tasks: [skill-add]
                 steps: 2
                 eval_every: 2
                 batch: 4
-                """.formatted(family));
+                """);
         Path out = dir.resolve("run");
-        CommandsTest.Out o = alloy("learn", spec.toString(), "--out", out.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("1 - probability of each whole gold answer"), o.out());
 
