@@ -67,6 +67,9 @@ final class LearnCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of the data split and batch draws (default: the file's seed, else 42)")
     Long seed;
 
+    @Option(names = "--tasks", paramLabel = "SETS", description = "proxy sets to learn on and score, comma-separated (names under proxy-tasks/ or folders), instead of the file's tasks")
+    String tasks;
+
     @Option(names = "--budget", paramLabel = "DURATION", description = "most wall time spent learning (90s, 20m); overrides the file")
     String budget;
 
@@ -78,7 +81,8 @@ final class LearnCommand implements Callable<Integer> {
         }
         LearnSpec spec = LearnSpec.read(specFile).with(Optional.ofNullable(seed), d);
         Path dir = out != null ? out : Runs.defaultDir("learn", EvolveCommand.stem(specFile));
-        List<ProxyTask> sets = Tasks.resolve(String.join(",", spec.tasks()));
+        // --tasks: the same learning on other sets, e.g. development sets (scripts/build-dev-sets) to settle a setting on
+        List<ProxyTask> sets = Tasks.resolve(tasks != null ? tasks : String.join(",", spec.tasks()));
         Recipe template = spec.template();
         MergedWeights.Form form = LearnableMerge.form(template);
         int models = template.models().size();
@@ -129,6 +133,9 @@ final class LearnCommand implements Callable<Integer> {
                     learnSeconds, r.steps().size(), perStep, ending(r.ending()), r.bestCheck().loss(), r.bestCheck().step(), r.checks().get(0).loss(),
                     outcome.tensors(), outcome.frozenBytes() >> 20);
             System.out.println("loss: " + outcome.loss());
+            StringBuilder bySet = new StringBuilder("early-stopping loss by set, start -> best check:");
+            r.checks().get(0).bySet().forEach((set, first) -> bySet.append(String.format(Locale.ROOT, "  %s %.4f -> %.4f", set, first, r.bestCheck().bySet().get(set))));
+            System.out.println(bySet);
 
             // held-out: the learned recipe, each parent, the uniform merge, the evolve winner; search split beside it for the record
             Map<String, Candidate> candidates = new LinkedHashMap<>();
@@ -186,8 +193,16 @@ final class LearnCommand implements Callable<Integer> {
                 StringBuilder curve = new StringBuilder("step,training_loss,gradient_norm,seconds\n");
                 for (CoefficientLearner.Step s : r.steps()) curve.append(String.format(Locale.ROOT, "%d,%.6f,%.6g,%.4f%n", s.step(), s.loss(), s.gradientNorm(), s.seconds()));
                 w.text("loss.csv", curve.toString());
-                StringBuilder checks = new StringBuilder("step,stopping_loss,best\n");
-                for (CoefficientLearner.Check c : r.checks()) checks.append(String.format(Locale.ROOT, "%d,%.6f,%s%n", c.step(), c.loss(), c.best()));
+                // then each set's own stopping loss, whose equal-weight mean is stopping_loss
+                List<String> setNames = List.copyOf(r.checks().get(0).bySet().keySet());
+                StringBuilder checks = new StringBuilder("step,stopping_loss,best");
+                for (String set : setNames) checks.append(',').append(Report.csv(set));
+                checks.append('\n');
+                for (CoefficientLearner.Check c : r.checks()) {
+                    checks.append(String.format(Locale.ROOT, "%d,%.6f,%s", c.step(), c.loss(), c.best()));
+                    for (String set : setNames) checks.append(String.format(Locale.ROOT, ",%.6f", c.bySet().get(set)));
+                    checks.append('\n');
+                }
                 w.text("checks.csv", checks.toString());
                 w.text("comparisons.csv", Report.comparisonsCsv(comparisons));
                 w.text("cost.csv", String.format(Locale.ROOT, "what,seconds%nlearning,%.2f%nscoring every candidate on both splits,%.2f%n",

@@ -36,7 +36,8 @@ import java.util.Set;
  * @param entropy          weight of the answer-entropy term (AdaMerging); 0 leaves it out
  * @param supervised       whether the gold answers are in the loss (off: entropy only)
  * @param objective        what the gold answers' part of a decoder's loss measures: {@code cross_entropy} per token, or
- *                         {@code answer_probability} (1 − P(whole answer), a smooth stand-in for exact match)
+ *                         {@code answer_probability} (1 − P(whole answer), a smooth stand-in for exact match), or
+ *                         {@code answer_cross_entropy} (−log P(whole answer), each answer with all its tokens)
  * @param compareWith      evolve run folders whose winner.yaml is scored and tested beside the learned recipe (e.g. one
  *                         searched for as long as learning took and one searched for longer)
  */

@@ -70,7 +70,13 @@ class LearnCommandTest {
         String cmp = Files.readString(out.resolve("comparisons.csv"));
         for (String against : List.of("expert-add", "expert-sort", "uniform merge")) assertTrue(cmp.contains(against), cmp);
         String checks = Files.readString(out.resolve("checks.csv"));
-        assertTrue(checks.startsWith("step,stopping_loss,best\n0,"), checks);
+        assertTrue(checks.startsWith("step,stopping_loss,best,skill-add\n0,"), checks);
+        // one set: its own stopping loss is the mean
+        for (String row : checks.lines().skip(1).toList()) {
+            String[] f = row.split(",");
+            assertEquals(Double.parseDouble(f[1]), Double.parseDouble(f[3]), 1e-6, row);
+        }
+        assertTrue(o.out().contains("early-stopping loss by set, start -> best check:  skill-add "), o.out());
     }
 
     @Test
@@ -94,5 +100,21 @@ class LearnCommandTest {
         assertEquals(1 + 2 * (4 + 1 + 4), rows.size(), "rows: " + rows);
         assertEquals(2, rows.stream().filter(r -> r.contains("lambda[lm_head]")).count(), "" + rows);
         assertTrue(rows.stream().filter(r -> r.contains("lambda[lm_head]")).allMatch(r -> r.startsWith("0,")), "" + rows);
+    }
+
+    @Test
+    void tasksOptionLearnsAndScoresOtherSetsThanTheFile() throws Exception {
+        CommandsTest.Out o = learn("""
+                objective: answer_cross_entropy
+                steps: 2
+                eval_every: 2
+                batch: 4
+                """, "--tasks", "skill-sort");
+        Path out = dir.resolve("run");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("cross-entropy of each whole gold answer") && o.out().contains("skill-sort "), o.out());
+        List<String> rows = Files.readAllLines(out.resolve("candidates.csv"));
+        assertTrue(rows.stream().anyMatch(r -> r.contains(",skill-sort,")), "" + rows);
+        assertTrue(rows.stream().noneMatch(r -> r.contains(",skill-add,")), "the file's skill-add is replaced: " + rows);
     }
 }

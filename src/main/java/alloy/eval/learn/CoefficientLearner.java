@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -48,7 +50,11 @@ public final class CoefficientLearner {
     public record Step(int step, double loss, double gradientNorm, double seconds) {}
 
     /** One early-stopping check after {@code step} steps. */
-    public record Check(int step, double loss, boolean best) {}
+    public record Check(int step, double loss, boolean best, Map<String, Double> bySet) {
+        public Check {
+            bySet = Collections.unmodifiableMap(new LinkedHashMap<>(bySet));
+        }
+    }
 
     /** Why learning ended. */
     public enum Ending { PATIENCE, MAX_STEPS, BUDGET }
@@ -139,12 +145,13 @@ public final class CoefficientLearner {
     }
 
     private static Check check(MergedWeights weights, LearnLoss loss, int step, Check best) {
-        double v;
+        Map<String, Double> bySet;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            v = loss.stopping(weights.weights());
+            bySet = loss.stoppingBySet(weights.weights());
         }
-        return new Check(step, v, best == null || v < best.loss());
+        double v = LearnLoss.mean(bySet);
+        return new Check(step, v, best == null || v < best.loss(), bySet);
     }
 
     /** A listener that ignores everything. */

@@ -11,12 +11,14 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Collections;
+import java.util.function.UnaryOperator;
 
 /**
  * The loss of a merged decoder on skill sets, by {@link Objective}: for each set, the mean cross-entropy of the
@@ -46,14 +48,22 @@ public final class DecoderLoss implements LearnLoss {
          * gradient, ∇P, is largest for answers near P = 1/2 and vanishes for answers right or wrong beyond
          * doubt, so learning spends itself on the answers a change of coefficients can flip.
          */
-        ANSWER_PROBABILITY;
+        ANSWER_PROBABILITY,
+        /**
+         * Mean over items of −log P(whole answer | prompt), the token cross-entropies summed over each answer:
+         * every answer counts alike and carries all of its tokens, as exact match does, so a skill whose answers
+         * are long (each token a chance to miss) weighs by its answers, not by an average token. The per-token
+         * mean instead makes a long-answer skill look nearly solved while a third of its answers are wrong.
+         * Unlike {@link #ANSWER_PROBABILITY} its gradient does not vanish on answers that are wrong beyond doubt.
+         */
+        ANSWER_CROSS_ENTROPY;
 
         /** The name a learn file gives it. */
         public String key() { return name().toLowerCase(Locale.ROOT); }
 
         public static Objective parse(String s) {
             for (Objective o : values()) if (o.key().equals(s)) return o;
-            throw new IllegalArgumentException("'" + s + "': expected one of cross_entropy, answer_probability");
+            throw new IllegalArgumentException("'" + s + "': expected one of cross_entropy, answer_probability, answer_cross_entropy");
         }
     }
 
@@ -123,19 +133,16 @@ public final class DecoderLoss implements LearnLoss {
         return sum.div(scalar(tasks.size()));
     }
 
-    @Override public double stopping(Map<String, NDArray> weights) {
+    @Override public Map<String, Double> stoppingBySet(Map<String, NDArray> weights) {
         LlamaDecoder model = model(weights);
-        double sum = 0;
-        int n = 0;
+        Map<String, Double> out = new LinkedHashMap<>();
         for (Task t : tasks) {
             if (t.stopping().isEmpty()) continue;
             try (NDArray l = loss(model, t.stopping())) {
-                sum += l.getFloat();
-                n++;
+                out.put(t.name(), (double) l.getFloat());
             }
         }
-        if (n == 0) throw new IllegalStateException("no skill set has examples kept for early stopping");
-        return sum / n;
+        return out;
     }
 
     /** The objective, entropy, or their sum, over {@code examples}: a scalar. */
@@ -143,6 +150,7 @@ public final class DecoderLoss implements LearnLoss {
         NDArray l = !supervised ? null : switch (objective) {
             case CROSS_ENTROPY -> DecoderTrainer.loss(model, examples, manager);
             case ANSWER_PROBABILITY -> missedProbability(model, examples);
+            case ANSWER_CROSS_ENTROPY -> answerCrossEntropy(model, examples);
         };
         if (entropyWeight > 0) {
             NDArray h = answerEntropy(model, examples).mul(scalar(entropyWeight));
@@ -151,16 +159,29 @@ public final class DecoderLoss implements LearnLoss {
         return l;
     }
 
-    /** 1 − mean P(answer + {@code </s>} | prompt) over {@code examples}, in chunks of {@link DecoderTrainer#CHUNK_ROWS} rows: a scalar. */
+    /** 1 − mean P(answer + {@code </s>} | prompt) over {@code examples}: a scalar. */
     NDArray missedProbability(LlamaDecoder model, List<DecoderTrainer.Example> examples) {
+        return scalar(1).sub(sumOverAnswers(model, examples, NDArray::exp).div(scalar(examples.size())));  // ()
+    }
+
+    /** Mean over {@code examples} of −log P(answer + {@code </s>} | prompt): a scalar. */
+    NDArray answerCrossEntropy(LlamaDecoder model, List<DecoderTrainer.Example> examples) {
+        return sumOverAnswers(model, examples, UnaryOperator.identity()).div(scalar(examples.size())).neg();  // ()
+    }
+
+    /**
+     * Σ over {@code examples} of {@code f}(log P(answer + {@code </s>} | prompt)), in chunks of
+     * {@link DecoderTrainer#CHUNK_ROWS} rows: a scalar.
+     */
+    private NDArray sumOverAnswers(LlamaDecoder model, List<DecoderTrainer.Example> examples, UnaryOperator<NDArray> f) {
         NDArray sum = null;
         for (int from = 0; from < examples.size(); from += DecoderTrainer.CHUNK_ROWS) {
             DecoderTrainer.Batch b = DecoderTrainer.Batch.of(examples.subList(from, Math.min(examples.size(), from + DecoderTrainer.CHUNK_ROWS)), config.maxPositions());
-            NDArray answer = DecoderTrainer.targetLogProbs(model, b, manager).sum(new int[] {1}).exp(); // (batch): P(answer + </s> | prompt)
-            NDArray part = answer.sum();                                                            // ()
+            NDArray logP = DecoderTrainer.targetLogProbs(model, b, manager).sum(new int[] {1});      // (batch): log P(answer + </s> | prompt)
+            NDArray part = f.apply(logP).sum();                                                      // ()
             sum = sum == null ? part : sum.add(part);
         }
-        return scalar(1).sub(sum.div(scalar(examples.size())));                                   // ()
+        return sum;
     }
 
     /**
@@ -193,6 +214,7 @@ public final class DecoderLoss implements LearnLoss {
         String supervisedPart = switch (objective) {
             case CROSS_ENTROPY -> "cross-entropy of the gold answers";
             case ANSWER_PROBABILITY -> "1 - probability of each whole gold answer";
+            case ANSWER_CROSS_ENTROPY -> "cross-entropy of each whole gold answer";
         };
         String what = supervised ? (entropyWeight > 0 ? String.format(Locale.ROOT, "%s + %.3g x answer entropy", supervisedPart, entropyWeight)
                 : supervisedPart) : "entropy at the answer's first token (no labels)";

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -114,10 +115,9 @@ public final class EncoderLoss implements LearnLoss {
         return sum.div(scalar(tasks.size()));
     }
 
-    @Override public double stopping(Map<String, NDArray> weights) {
+    @Override public Map<String, Double> stoppingBySet(Map<String, NDArray> weights) {
         BertEncoder model = model(weights);
-        double sum = 0;
-        int n = 0;
+        Map<String, Double> out = new LinkedHashMap<>();
         for (Task t : tasks) {
             if (t.stopping().size() < 2) continue;
             double part = 0;
@@ -131,11 +131,9 @@ public final class EncoderLoss implements LearnLoss {
                     chunks++;
                 }
             }
-            sum += part / chunks;
-            n++;
+            out.put(t.name(), part / chunks);
         }
-        if (n == 0) throw new IllegalStateException("no set has at least 2 items kept for early stopping");
-        return sum / n;
+        return out;
     }
 
     private NDArray loss(BertEncoder model, Kind kind, List<Item> items) {

@@ -14,8 +14,22 @@ public sealed interface LearnLoss permits DecoderLoss, EncoderLoss {
     /** The training loss of one batch drawn with {@code random}, a scalar that autograd can differentiate. */
     NDArray training(Map<String, NDArray> weights, Random random);
 
-    /** The loss on the whole stopping slice (no gradient needed). */
-    double stopping(Map<String, NDArray> weights);
+    /**
+     * The loss on each set's stopping slice (no gradient needed), by set name, for the sets that have one: what
+     * each set gives up or gains shows here even when the mean hides it.
+     */
+    Map<String, Double> stoppingBySet(Map<String, NDArray> weights);
+
+    /** The loss on the whole stopping slice: the sets' losses averaged with equal weight. */
+    default double stopping(Map<String, NDArray> weights) {
+        return mean(stoppingBySet(weights));
+    }
+
+    /** The equal-weight mean of the sets' stopping losses. */
+    static double mean(Map<String, Double> bySet) {
+        if (bySet.isEmpty()) throw new IllegalStateException("no set has enough examples kept for early stopping");
+        return bySet.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+    }
 
     /** A one-line account for the log: what the loss is and how many items each part has. */
     String describe();

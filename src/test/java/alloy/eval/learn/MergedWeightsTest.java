@@ -51,6 +51,49 @@ class MergedWeightsTest {
     }
 
     @Test
+    void gradientOfTheAnswerCrossEntropyObjectiveMatchesAFiniteDifference() {
+        checkGradient(MergedWeights.Form.TASK_VECTORS, CoefficientLayout.of(2), new double[][] {{0.6, 0.3}, {0.2, 0.9}}, DecoderLoss.Objective.ANSWER_CROSS_ENTROPY);
+    }
+
+    /**
+     * The three objectives on one model, from per-example token cross-entropies: the per-token mean weighs an
+     * answer by its tokens, the answer cross-entropy is each answer's summed tokens averaged over answers, and
+     * the missed probability is 1 − mean exp(−that sum).
+     */
+    @Test
+    void objectivesAgreeWithPerExampleTokenCrossEntropies() {
+        try (NDManager m = DjlEngine.newManager()) {
+            Map<String, NDArray> weights = DecoderTrainer.initialise(TINY, m, 3).named();
+            weights.get(LlamaWeights.lmHeadName()).muli(20);
+            double tokens = 0, summed = 0, probability = 0;
+            Map<String, Double> perTokenOf = new LinkedHashMap<>();
+            for (DecoderTrainer.Example e : EXAMPLES) {
+                double perToken = loss(weights, List.of(e), DecoderLoss.Objective.CROSS_ENTROPY, m);
+                int n = e.answer().length() + 1;                                   // the answer's characters and </s>
+                perTokenOf.put(e.prompt(), perToken);
+                tokens += n;
+                summed += perToken * n;
+                probability += Math.exp(-perToken * n);
+            }
+            int items = EXAMPLES.size();
+            assertEquals(summed / tokens, loss(weights, EXAMPLES, DecoderLoss.Objective.CROSS_ENTROPY, m), 1e-4);
+            assertEquals(summed / items, loss(weights, EXAMPLES, DecoderLoss.Objective.ANSWER_CROSS_ENTROPY, m), 1e-4);
+            assertEquals(1 - probability / items, loss(weights, EXAMPLES, DecoderLoss.Objective.ANSWER_PROBABILITY, m), 1e-4);
+            // answers of different lengths: the two cross-entropies weigh them differently, so they differ
+            assertTrue(Math.abs(summed / items - summed / tokens) > 0.1, perTokenOf.toString());
+        }
+    }
+
+    /** The stopping loss of {@code examples} under {@code objective}, no entropy term. */
+    private static double loss(Map<String, NDArray> weights, List<DecoderTrainer.Example> examples, DecoderLoss.Objective objective, NDManager m) {
+        DecoderLoss l = new DecoderLoss(TINY, false, Map.of(), List.of(new DecoderLoss.Task("set", examples, examples)), examples.size(), 0, true, objective, m);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            return l.stopping(weights);
+        }
+    }
+
+    @Test
     void gradientOfEveryFilteredCoefficientMatchesAFiniteDifference() {
         // attention, MLP and the rest apart, two anchors each: every column moves only its own group's tensors
         checkGradient(MergedWeights.Form.TASK_VECTORS, new CoefficientLayout(List.of("self_attn", "mlp"), 2),
