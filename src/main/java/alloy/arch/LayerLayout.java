@@ -25,6 +25,17 @@ public record LayerLayout(String mainContainer, int numLayers, Map<String, Integ
         return new LayerLayout(main, cfg.isPresent() && cfg.getAsInt() == found ? cfg.getAsInt() : found, Map.copyOf(counts), cfg);
     }
 
+    /**
+     * The depth t in [0, 1] a merge gives the tensor {@code w}, at which gradient lists are read: layer i of a
+     * stack of n at i / (n − 1) (a stack of one at 1), and a tensor outside any stack (embeddings, the final
+     * norm, the head) at 0.
+     */
+    public double depth(WeightName w) {
+        if (w.layer().isEmpty()) return 0;
+        int n = containers.getOrDefault(w.container(), 1);
+        return n > 1 ? w.layer().getAsInt() / (double) (n - 1) : 1;
+    }
+
     /** Human-readable account of how names were read, for {@code alloy inspect}. */
     public String describe() {
         StringBuilder b = new StringBuilder();

@@ -1,12 +1,14 @@
 package alloy.cli;
 
 import alloy.arch.LayerLayout;
+import alloy.arch.WeightName;
 import alloy.eval.TaskResult;
 import alloy.eval.stats.Bootstrap;
 import alloy.eval.stats.Score;
 import alloy.eval.task.ProxyTask;
 import alloy.eval.task.Split;
 import alloy.io.Checkpoint;
+import alloy.io.TensorInfo;
 import alloy.io.resolve.Checkpoints;
 import alloy.io.OutputTarget;
 import alloy.merge.MergeMethod;
@@ -131,8 +133,11 @@ final class EvolveCommand implements Callable<Integer> {
         List<ProxyTask> sets = Tasks.resolve(String.join(",", spec.tasks().keySet()));
         MergeMethod method = MergeMethods.get(spec.mergeMethod());
         int layers;
+        Map<String, Double> depths = new LinkedHashMap<>();
         try (Checkpoint ref = Checkpoints.open(spec.baseModel().orElse(spec.models().get(0)), spec.folder())) {
-            layers = LayerLayout.of(ref).numLayers();
+            LayerLayout layout = LayerLayout.of(ref);
+            layers = layout.numLayers();
+            for (TensorInfo t : ref.tensors()) depths.put(t.name(), layout.depth(WeightName.parse(t.name())));
         }
         MergeCodec codec = new MergeCodec(spec, method, layers);
         Journal journal;
@@ -201,7 +206,7 @@ final class EvolveCommand implements Callable<Integer> {
         }
         RunInfo info = Runs.info(RunKind.EVOLVE, cmdSpec, sets).withInput("models", spec.models()).withSeed(spec.seed());
         if (spec.baseModel().isPresent()) info = info.withInput("base_model", spec.baseModel().get());
-        Report.write(dir, info, spec, codec, layers, result, journalEntries);
+        Report.write(dir, info, spec, codec, layers, codec.layout().layersByGroup(depths, layers), result, journalEntries);
         Report.print(result, spec, dir);
         Report.agreement(result);
         if (saveModel != null && !result.stopped() && spec.chain().isEmpty()) {

@@ -38,7 +38,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -174,10 +173,7 @@ final class LearnCommand implements Callable<Integer> {
                 w.text("learned.yaml", "# learned by alloy learn: " + r.steps().size() + " Adam steps, best early-stopping loss "
                         + String.format(Locale.ROOT, "%.4f at step %d, %.1f s", r.bestCheck().loss(), r.bestCheck().step(), learnSeconds) + "\n" + RecipeYaml.write(Runs.relocated(learned, dir)));
                 String parameter = form == MergedWeights.Form.TASK_VECTORS ? "lambda" : "weight";
-                // the layers each group has tensors at: embeddings, the final norm and the head sit at t = 0 only
-                List<SortedSet<Integer>> at = new ArrayList<>();
-                for (int g = 0; g < layout.groups(); g++) at.add(new TreeSet<>());
-                outcome.depths().forEach((name, t) -> at.get(layout.group(name)).add((int) Math.round(t * Math.max(0, layers - 1))));
+                List<SortedSet<Integer>> at = layout.layersByGroup(outcome.depths(), layers);
                 for (int k = 0; k < models; k++) {
                     for (int g = 0; g < layout.groups(); g++) {
                         // the group's anchors as a gradient list, read at each layer's depth as the merge reads it

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** What an evolve run leaves beside its journal, and what it prints at the end. */
 final class Report {
@@ -33,7 +34,8 @@ final class Report {
      * generations, the winner's per-layer coefficients, and beside them winner.yaml, elites.csv and
      * comparisons.csv.
      */
-    static void write(Path dir, RunInfo info, SearchSpec spec, MergeCodec codec, int layers, Evolution.Result r, List<Journal.Entry> journal) {
+    static void write(Path dir, RunInfo info, SearchSpec spec, MergeCodec codec, int layers, List<? extends Set<Integer>> groupLayers,
+                      Evolution.Result r, List<Journal.Entry> journal) {
         try (RunWriter w = RunWriter.create(dir, info)) {
             Map<String, Recipe> recipes = new LinkedHashMap<>();
             for (Evolution.Scored s : r.elites()) if (s.recipe() != null) recipes.put(s.label(), s.recipe());
@@ -56,7 +58,7 @@ final class Report {
             if (r.winner().recipe() != null) {
                 w.text("winner.yaml", "# winner of alloy evolve (" + r.winner().label() + "), search objective "
                         + String.format(Locale.ROOT, "%.4f", r.winner().objective()) + "\n" + RecipeYaml.write(Runs.relocated(r.winner().recipe(), dir)));
-                for (Evolution.Coefficient c : Evolution.coefficients(r.winner().recipe(), codec, layers)) {
+                for (Evolution.Coefficient c : Evolution.coefficients(r.winner().recipe(), codec, layers, groupLayers)) {
                     w.coefficient(new Coefficient(c.layer(), shorten(c.model()), c.parameter(), c.value()));
                 }
             }

@@ -2,6 +2,9 @@ package alloy.recipe;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * Where each searched or learned per-model coefficient sits: for each model, one value per filter group (the
@@ -47,6 +50,24 @@ public record CoefficientLayout(List<String> filters, int anchors) {
     public int group(String tensorName) {
         for (int g = 0; g < filters.size(); g++) if (tensorName.contains(filters.get(g))) return g;
         return filters.size();
+    }
+
+    /**
+     * The layers (of {@code layers}) at which each group has tensors, from each tensor's depth t as the planner
+     * gives it: layer round(t · (layers − 1)). Embeddings, the final norm and the head sit at t = 0, so a group
+     * of them alone has layer 0 only; a report lists a group's value where it merges something.
+     */
+    public List<SortedSet<Integer>> layersByGroup(Map<String, Double> depths, int layers) {
+        List<SortedSet<Integer>> at = new ArrayList<>();
+        for (int g = 0; g < groups(); g++) at.add(new TreeSet<>());
+        depths.forEach((name, t) -> at.get(group(name)).add((int) Math.round(t * Math.max(0, layers - 1))));
+        return at;
+    }
+
+    /** The group a recipe's {@code {filter, value}} entry stands for: its filter's, or the rest's (no filter). */
+    public int groupOfFilter(String filter) {
+        int g = filter == null ? -1 : filters.indexOf(filter);
+        return g < 0 ? filters.size() : g;
     }
 
     /** The label of group {@code g}: its filter, or "rest". */

@@ -159,7 +159,7 @@ public final class Planner {
         List<Recipe.InputModel> models = recipe.models();
         for (TensorInfo ti : ref.tensors()) {
             WeightName wn = WeightName.parse(ti.name());
-            double t = depth(wn, layout);
+            double t = layout.depth(wn);
             List<Plan.Source> sources = new ArrayList<>();
             List<Map<String, ParameterSetting>> own = new ArrayList<>();
             for (Recipe.InputModel m : models) {
@@ -206,12 +206,6 @@ public final class Planner {
                         + "'); give slices with layer_range to say which layers to take");
             }
         }
-    }
-
-    private static double depth(WeightName wn, LayerLayout layout) {
-        if (wn.layer().isEmpty()) return 0;
-        int n = layout.containers().getOrDefault(wn.container(), 1);
-        return n > 1 ? wn.layer().getAsInt() / (double) (n - 1) : 1;
     }
 
     // ---- slices: layer ranges stacked into a new model ----------------------------------------------------

@@ -454,9 +454,11 @@ public final class Evolution {
 
     /**
      * The per-layer values of {@code r} for the report: for each model and tuned parameter, the value at each
-     * layer's depth (and per filter group when the search tunes filters apart).
+     * layer's depth (and per filter group when the search tunes filters apart), at the layers {@code groupLayers}
+     * gives each group ({@link alloy.recipe.CoefficientLayout#layersByGroup}): a group of t = 0 tensors only
+     * (embeddings, head) is listed at layer 0, where it merges something.
      */
-    public static List<Coefficient> coefficients(Recipe r, MergeCodec codec, int layers) {
+    public static List<Coefficient> coefficients(Recipe r, MergeCodec codec, int layers, List<? extends Set<Integer>> groupLayers) {
         List<Coefficient> out = new ArrayList<>();
         for (MergeCodec.Tuned t : codec.tuned()) {
             List<Map.Entry<String, ParameterSetting>> owners = new ArrayList<>();
@@ -472,7 +474,7 @@ public final class Evolution {
                         : List.of(new ParameterSetting.Condition(null, s));
                 for (ParameterSetting.Condition c : groups) {
                     String probe = c.filter() == null ? "" : c.filter();
-                    for (int l = 0; l < layers; l++) {
+                    for (int l : groupLayers.get(codec.layout().groupOfFilter(c.filter()))) {
                         double depth = layers > 1 ? l / (double) (layers - 1) : 1;
                         out.add(new Coefficient(l, o.getKey(), c.filter() == null ? t.name() : t.name() + "[" + c.filter() + "]",
                                 c.value().evaluate(probe, depth).orElse(Double.NaN)));

@@ -62,6 +62,9 @@ public final class MergeCodec {
 
     public int anchors() { return layout.anchors(); }
 
+    /** Where each gene of a model sits: filter groups by gradient anchors. */
+    public CoefficientLayout layout() { return layout; }
+
     private int length(Tuned t) { return (t.perModel() ? spec.models().size() : 1) * layout.columns(); }
 
     /** Random genotypes uniformly within the bounds. */

@@ -1,0 +1,50 @@
+package alloy.cli;
+
+import static alloy.cli.CommandsTest.alloy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code alloy evolve} end to end on the decoder family, kept short (one skill, a few candidates): with filters,
+ * the winner's coefficients.csv lists each filter group at the layers where it has tensors, as learn's does.
+ */
+class EvolveCommandTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void coefficientsListAHeadOnlyGroupAtLayerZeroAlone() throws Exception {
+        Path spec = Files.writeString(dir.resolve("search.yaml"), """
+                merge_method: task_arithmetic
+                base_model: %1$s/base
+                models: [%1$s/expert-add, %1$s/expert-sort]
+                parameters:
+                  weight: [0, 1]
+                fixed:
+                  lambda: 1.0
+                granularity: layers
+                filters: [self_attn, lm_head]
+                tasks: [skill-add]
+                population: 4
+                generations: 1
+                elites: 1
+                seed: 5
+                """.formatted(CommandsTest.FAMILY));
+        CommandsTest.Out o = alloy("evolve", spec.toString(), "--out", dir.resolve("run").toString());
+        assertEquals(0, o.code(), o.err());
+
+        List<String> rows = Files.readAllLines(dir.resolve("run").resolve("coefficients.csv"));
+        // per model: self_attn and the rest at each of the 4 layers; lm_head (the head, t = 0) at layer 0 only
+        assertEquals(1 + 2 * (4 + 1 + 4), rows.size(), "rows: " + rows);
+        List<String> head = rows.stream().filter(r -> r.contains("weight[lm_head]")).toList();
+        assertEquals(2, head.size(), "" + rows);
+        assertTrue(head.stream().allMatch(r -> r.startsWith("0,")), "" + head);
+        assertEquals(8, rows.stream().filter(r -> r.contains("weight[self_attn]")).count(), "" + rows);
+    }
+}
