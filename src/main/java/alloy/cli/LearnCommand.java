@@ -139,7 +139,11 @@ final class LearnCommand implements Callable<Integer> {
             // held-out: the learned recipe, each parent, the uniform merge, the evolve winner; search split beside it for the record
             Map<String, Candidate> candidates = new LinkedHashMap<>();
             candidates.put(LEARNED, new Candidate.Merge(LEARNED, learned));
-            for (Recipe.InputModel m : template.models()) candidates.put(m.model(), new Candidate.Model(m.model(), template.folder()));
+            // a parent that is a stage's result is scored as that stage's recipe
+            for (Recipe.InputModel m : template.models()) {
+                candidates.put(m.model(), template.stageNames().contains(m.model()) ? new Candidate.Merge(m.model(), template.stage(m.model()))
+                        : new Candidate.Model(m.model(), template.folder()));
+            }
             candidates.put(UNIFORM, new Candidate.Merge(UNIFORM, uniform));
             evolved.forEach((label, w) -> candidates.put(label, new Candidate.Merge(label, w)));
             Map<String, List<TaskResult>> heldout = new LinkedHashMap<>();

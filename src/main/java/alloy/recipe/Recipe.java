@@ -104,6 +104,18 @@ public record Recipe(
         return stages.isEmpty() ? this : new Recipe(mergeMethod, baseModel, models, slices, parameters, dtype, outDtype, tokenizerSource, folder);
     }
 
+    /** The recipe whose result is stage {@code name}: its document, after the stages before it. */
+    public Recipe stage(String name) {
+        for (int i = 0; i < stages.size(); i++) {
+            Recipe r = stages.get(i).recipe();
+            if (stages.get(i).name().equals(name)) {
+                return new Recipe(r.mergeMethod, r.baseModel, r.models, r.slices, r.parameters, r.dtype, r.outDtype, r.tokenizerSource, r.folder,
+                        stages.subList(0, i));
+            }
+        }
+        throw new IllegalArgumentException("no stage named '" + name + "' (stages: " + stageNames() + ")");
+    }
+
     /** The names the stages give their results, in order. */
     public List<String> stageNames() { return stages.stream().map(Stage::name).toList(); }
 

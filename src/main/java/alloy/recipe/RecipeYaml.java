@@ -52,8 +52,23 @@ public final class RecipeYaml {
      * {@code name} that later documents may use as a model. The last document's name, if any, is ignored.
      */
     public static Recipe parse(String text, String label, Path folder) {
+        Documents d = documents(text, label, folder);
+        Recipe r = document(d.last(), d.lastLabel(), folder);
+        if (d.stages().isEmpty()) return r;
+        return new Recipe(r.mergeMethod(), r.baseModel(), r.models(), r.slices(), r.parameters(), r.dtype(), r.outDtype(),
+                r.tokenizerSource(), r.folder(), d.stages());
+    }
+
+    /**
+     * The documents of a staged file: every one but the last parsed and checked as a staged recipe's stages, and
+     * the last one as read, with the label its errors should carry ({@code last} is null for an empty text).
+     * A recipe's last document is a recipe; a learn file's is its learn mapping.
+     */
+    public record Documents(List<Recipe.Stage> stages, JsonNode last, String lastLabel) {}
+
+    public static Documents documents(String text, String label, Path folder) {
         List<JsonNode> docs = YamlTree.readAll(text, label);
-        if (docs.size() <= 1) return document(docs.isEmpty() ? null : docs.get(0), label, folder);
+        if (docs.size() <= 1) return new Documents(List.of(), docs.isEmpty() ? null : docs.get(0), label);
         List<Recipe.Stage> stages = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Set<String> later = new HashSet<>();
@@ -61,26 +76,23 @@ public final class RecipeYaml {
             JsonNode n = docs.get(i).isObject() ? docs.get(i).get("name") : null;
             if (n != null && n.isTextual()) later.add(n.asText());
         }
-        for (int i = 0; i < docs.size(); i++) {
+        // the last document may use every stage; only the stages can name a result not made yet
+        for (int i = 0; i < docs.size() - 1; i++) {
             String where = label + " (document " + (i + 1) + " of " + docs.size() + ")";
             Recipe r = document(docs.get(i), where, folder);
             JsonNode name = docs.get(i).get("name");
-            if (i < docs.size() - 1) {
-                if (name == null || !name.isTextual() || name.asText().isBlank()) {
-                    throw new RecipeException(where + ": 'name' is missing; every document but the last names its result so that later ones can use it as a model");
-                }
-                if (!names.add(name.asText())) throw new RecipeException(where + ": 'name': '" + name.asText() + "' is already the name of an earlier document");
+            if (name == null || !name.isTextual() || name.asText().isBlank()) {
+                throw new RecipeException(where + ": 'name' is missing; every document but the last names its result so that later ones can use it as a model");
             }
+            if (!names.add(name.asText())) throw new RecipeException(where + ": 'name': '" + name.asText() + "' is already the name of an earlier document");
             for (String ref : r.referencedModels()) {
-                if (later.contains(ref) && !names.contains(ref) || (i < docs.size() - 1 && ref.equals(name.asText()))) {
+                if (later.contains(ref) && !names.contains(ref) || ref.equals(name.asText())) {
                     throw new RecipeException(where + ": model '" + ref + "' is the result of a later document (or of this one); a stage may use only earlier results");
                 }
             }
-            if (i < docs.size() - 1) stages.add(new Recipe.Stage(name.asText(), r));
-            else return new Recipe(r.mergeMethod(), r.baseModel(), r.models(), r.slices(), r.parameters(), r.dtype(), r.outDtype(),
-                    r.tokenizerSource(), r.folder(), stages);
+            stages.add(new Recipe.Stage(name.asText(), r));
         }
-        throw new IllegalStateException("unreachable");
+        return new Documents(stages, docs.get(docs.size() - 1), label + " (document " + docs.size() + " of " + docs.size() + ")");
     }
 
     private static Recipe document(JsonNode root, String label, Path folder) {

@@ -119,7 +119,11 @@ public final class YamlTree {
      * refusing any top-level key outside {@code keys}; {@code what} says what the file is in the error.
      */
     public static JsonNode mapping(String text, String label, String what, Set<String> keys) {
-        JsonNode root = read(text, label);
+        return mapping(read(text, label), label, what, keys);
+    }
+
+    /** {@code root} (a document already read; null for none) checked as {@link #mapping(String, String, String, Set)} checks a file's one document. */
+    public static JsonNode mapping(JsonNode root, String label, String what, Set<String> keys) {
         if (root == null || !root.isObject()) throw new RecipeException(label + ": " + what);
         for (var it = root.fieldNames(); it.hasNext(); ) {
             String k = it.next();

@@ -5,6 +5,7 @@ import alloy.recipe.CoefficientLayout;
 import alloy.recipe.ParameterSetting;
 import alloy.recipe.Recipe;
 import alloy.recipe.RecipeException;
+import alloy.recipe.RecipeYaml;
 import alloy.recipe.YamlTree;
 import alloy.tensor.DType;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -79,7 +80,11 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
     }
 
     public static LearnSpec parse(String text, String label, Path folder) {
-        JsonNode root = YamlTree.mapping(text, label, "a learn file is a YAML mapping (merge_method, models, tasks)", KEYS);
+        // earlier documents, if any, are fixed stages (recipes with a name) the learned merge may use as models
+        RecipeYaml.Documents docs = RecipeYaml.documents(text, label, folder);
+        label = docs.lastLabel();
+        JsonNode root = YamlTree.mapping(docs.last(), label, "a learn file is a YAML mapping (merge_method, models, tasks)"
+                + (docs.stages().isEmpty() ? "" : ", after its stages"), KEYS);
         try {
             JsonNode method = root.get("merge_method");
             if (method == null || !method.isTextual()) throw new RecipeException(label + ": 'merge_method' is required (a string)");
@@ -98,7 +103,8 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
             }
             Map<String, ParameterSetting> global = scalars(root.get("parameters"), label + ": 'parameters'");
             Recipe template = new Recipe(method.asText(), base, models, List.of(), global,
-                    Optional.ofNullable(root.get("dtype")).map(JsonNode::asText).map(DType::fromRecipe), Optional.empty(), Optional.empty(), folder);
+                    Optional.ofNullable(root.get("dtype")).map(JsonNode::asText).map(DType::fromRecipe), Optional.empty(), Optional.empty(), folder,
+                    docs.stages());
             List<String> tasks = new ArrayList<>();
             JsonNode ts = root.get("tasks");
             if (ts == null) throw new RecipeException(label + ": 'tasks': name the proxy sets whose search split gives the loss");

@@ -117,4 +117,57 @@ class LearnCommandTest {
         assertTrue(rows.stream().anyMatch(r -> r.contains(",skill-sort,")), "" + rows);
         assertTrue(rows.stream().noneMatch(r -> r.contains(",skill-add,")), "the file's skill-add is replaced: " + rows);
     }
+
+    @Test
+    void aStagedLearnFileLearnsItsLastMergeAndWritesTheStagesInFront() throws Exception {
+        Path spec = Files.writeString(dir.resolve("staged.yaml"), """
+                merge_method: linear
+                models:
+                  - model: %1$s/expert-add
+                    parameters: {weight: 0.5}
+                  - model: %1$s/expert-sort
+                    parameters: {weight: 0.5}
+                name: add-sort
+                ---
+                merge_method: task_arithmetic
+                base_model: %1$s/base
+                models: [add-sort, %1$s/expert-reverse]
+                granularity: model
+                tasks: [skill-add]
+                steps: 2
+                eval_every: 2
+                batch: 4
+                """.formatted(CommandsTest.FAMILY));
+        Path out = dir.resolve("run");
+        CommandsTest.Out o = alloy("learn", spec.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+
+        Recipe learned = RecipeYaml.read(out.resolve("learned.yaml"));
+        assertEquals(List.of("add-sort"), learned.stageNames());
+        assertEquals("add-sort", learned.models().get(0).model());
+        // the stage's result is a parent: scored as the stage's own recipe and tested against
+        String cmp = Files.readString(out.resolve("comparisons.csv"));
+        assertTrue(cmp.contains("add-sort,skill-add") && cmp.contains("uniform merge,skill-add"), cmp);
+        // the written recipe merges as it stands
+        CommandsTest.Out m = alloy("merge", out.resolve("learned.yaml").toString(), "-o", dir.resolve("merged").toString());
+        assertEquals(0, m.code(), m.err());
+        assertTrue(Files.exists(dir.resolve("merged").resolve("model.safetensors")));
+    }
+
+    @Test
+    void aStageWithoutANameIsRefusedByDocument() throws Exception {
+        Path spec = Files.writeString(dir.resolve("staged.yaml"), """
+                merge_method: linear
+                models: [%1$s/expert-add, %1$s/expert-sort]
+                ---
+                merge_method: task_arithmetic
+                base_model: %1$s/base
+                models: [%1$s/expert-reverse]
+                tasks: [skill-add]
+                """.formatted(CommandsTest.FAMILY));
+        CommandsTest.Out o = alloy("learn", spec.toString(), "--out", dir.resolve("run").toString());
+        assertTrue(o.code() != 0, o.out());
+        assertTrue(o.err().contains("(document 1 of 2): 'name' is missing"), o.err());
+        assertTrue(!Files.exists(dir.resolve("run")), "nothing written for a refused file");
+    }
 }

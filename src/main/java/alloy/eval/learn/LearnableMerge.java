@@ -108,7 +108,7 @@ public final class LearnableMerge {
             global.put("normalize", new ParameterSetting.Scalar(1));
         }
         return new Recipe(template.mergeMethod(), template.baseModel(), models, List.of(), global, template.dtype(), template.outDtype(),
-                template.tokenizerSource(), template.folder());
+                template.tokenizerSource(), template.folder(), template.stages());
     }
 
     /**
@@ -125,17 +125,17 @@ public final class LearnableMerge {
                 if (OWNED.contains(k)) throw new RecipeException("model '" + m.model() + "': '" + k + "' is set by the learned recipe");
             }
         }
-        // a placeholder weight of 1 for planning: the plan gives each tensor's depth and kind, not values
+        // a placeholder weight of 1 for planning: the plan gives each tensor's depth and kind, not values; a staged
+        // template's stages are merged here, in memory, once, and their results are models like the others
         Recipe planned = recipe(template, ones(template.models().size(), 1));
-        Plan plan;
-        try (MergeRun run = MergeRun.prepare(planned, inputs)) {
-            plan = run.plan();
-        }
-        Map<String, Double> depth = new LinkedHashMap<>();
-        for (Plan.Step s : plan.steps()) if (s.kind() == Plan.Kind.MERGE) depth.put(s.name(), s.t());
-        try (NDManager load = manager.newSubManager()) {
+        try (MergeRun run = MergeRun.prepare(planned, inputs, options);
+             NDManager load = manager.newSubManager()) {
+            Map<String, Double> depth = new LinkedHashMap<>();
+            for (Plan.Step s : run.plan().steps()) if (s.kind() == Plan.Kind.MERGE) depth.put(s.name(), s.t());
+            Map<String, Checkpoint> all = new LinkedHashMap<>(inputs);
+            for (int i = 0; i < template.stages().size(); i++) all.put(template.stages().get(i).name(), run.intermediates().get(i));
             Map<String, NDArray> base = null;
-            if (form == MergedWeights.Form.TASK_VECTORS) base = load(inputs.get(template.baseModel().get()), depth.keySet(), load);
+            if (form == MergedWeights.Form.TASK_VECTORS) base = load(all.get(template.baseModel().get()), depth.keySet(), load);
             Map<String, Map<String, NDArray>> endpoints = new LinkedHashMap<>();
             for (int k = 0; k < template.models().size(); k++) {
                 String label = template.models().get(k).model();
@@ -143,12 +143,12 @@ public final class LearnableMerge {
                 if (form == MergedWeights.Form.TASK_VECTORS && sparsifies(template)) {
                     double[][] oneHot = new double[template.models().size()][1];
                     oneHot[k][0] = 1;
-                    try (MergeRun run = MergeRun.prepare(recipe(template, oneHot), inputs);
-                         MemoryCheckpoint sparse = run.toMemory("sparsified " + label, options, s -> {})) {
+                    try (MergeRun one = MergeRun.prepare(recipe(template, oneHot).document(), all, options);
+                         MemoryCheckpoint sparse = one.toMemory("sparsified " + label, options, s -> {})) {
                         endpoints.put(label, load(sparse, depth.keySet(), load));
                     }
                 } else {
-                    endpoints.put(label, load(inputs.get(label), depth.keySet(), load));
+                    endpoints.put(label, load(all.get(label), depth.keySet(), load));
                 }
             }
             return MergedWeights.build(form, election(template), base, endpoints, depth, layout, initial, manager);

@@ -121,6 +121,32 @@ class LearnableMergeTest {
     }
 
     @Test
+    void stagedRecipeLearnsItsLastMergeOverTheStagesResult() {
+        family();
+        // a fixed stage (x and y mixed 3:7) then ties of its result and x over the base: the stage is merged in
+        // memory, its result trimmed like any model, and the written recipe keeps the stage in front
+        Recipe written = sameAsMerge("""
+                merge_method: linear
+                models:
+                  - model: x
+                    parameters: {weight: 0.3}
+                  - model: y
+                    parameters: {weight: 0.7}
+                name: xy
+                ---
+                merge_method: ties
+                base_model: base
+                models:
+                  - model: xy
+                    parameters: {density: 0.6}
+                  - model: x
+                    parameters: {density: 0.8}
+                """, CoefficientLayout.of(2), new double[][] {{0.9, 0.4}, {0.3, 0.7}}, 1e-6f);
+        assertEquals(java.util.List.of("xy"), written.stageNames());
+        assertEquals(0.7, ((ParameterSetting.Scalar) written.stages().get(0).recipe().models().get(1).parameters().get("weight")).value());
+    }
+
+    @Test
     void aFilterThatMatchesNoMergedTensorIsRefusedByName() {
         family();
         Recipe template = RecipeYaml.parse("merge_method: task_arithmetic\nbase_model: base\nmodels:\n  - model: x\n  - model: y\n", "template", tmp);
@@ -145,7 +171,9 @@ class LearnableMergeTest {
         MergeRun.Options opt = new MergeRun.Options(7, 1, alloy.tensor.Kernels.fast());
         try (MergeRun run = MergeRun.prepare(written); MemoryCheckpoint merged = run.toMemory("merged", opt, s -> {});
              NDManager m = DjlEngine.newManager(); Arena arena = Arena.ofConfined()) {
-            Map<String, Checkpoint> inputs = run.inputs();
+            // the models as opened; a staged recipe's stage results are merged again by the learnable merge itself
+            Map<String, Checkpoint> inputs = new java.util.LinkedHashMap<>(run.inputs());
+            inputs.keySet().removeAll(template.stageNames());
             try (MergedWeights w = LearnableMerge.build(template, inputs, layout, values, opt, m); NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 assertArrayEquals(values[0], w.values()[0], 1e-6);
