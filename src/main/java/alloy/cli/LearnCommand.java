@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "learn", mixinStandardHelpOptions = true,
         description = {"Learn per-model, per-layer merge coefficients by gradient (Adam through the merged forward pass, the models frozen)",
                 "on the proxy sets' search split, with early stopping on a slice of it; the learned recipe is reported on the held-out",
-                "split beside each parent, the uniform merge and (compare_with) an evolve winner, with paired tests."})
+                "split beside each parent, the uniform merge and (compare_with) an evolve winner, with paired tests.",
+                "LEARN.yaml may begin with fixed stages (named recipe documents) whose results the learned merge uses as models."})
 final class LearnCommand implements Callable<Integer> {
 
     @Spec CommandSpec cmdSpec;

@@ -25,9 +25,11 @@ import java.util.Set;
  * What {@code alloy learn} learns: a template merge (method, base, models with any fixed per-model
  * parameters such as density, fixed global parameters), how finely the per-model weights vary with depth (as
  * evolve's granularity), the proxy sets whose search split gives the loss, and the optimiser's settings. Read
- * from LEARN.yaml; paths resolve against the file's folder, as in recipes.
+ * from LEARN.yaml; paths resolve against the file's folder, as in recipes. The file may begin with fixed stages,
+ * as a multi-document recipe does (each a recipe with a {@code name}); the learn mapping is then its last document.
  *
- * @param template         the merge whose per-model weights are learned (weights in it are ignored)
+ * @param template         the merge whose per-model weights are learned (weights in it are ignored), with the
+ *                         file's stages, if any, in front
  * @param filters          tensor-name substrings learned apart, as in evolve (e.g. self_attn, mlp; one per tensor kind
  *                         gives every tensor its own coefficient, AdaMerging's layer-wise form); other tensors share one
  * @param init             the starting λ (task vectors) or weight (linear) of every model; empty: the uniform
