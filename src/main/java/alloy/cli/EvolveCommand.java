@@ -60,6 +60,9 @@ final class EvolveCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "random seed of the search (default: the search file's seed, else 42)")
     Long seed;
 
+    @Option(names = "--random-seed", description = "seed of the candidates' DARE/DELLA masks (default: the search file's random_seed, else 0, as alloy merge)")
+    Long randomSeed;
+
     @Option(names = "--budget", paramLabel = "EVALS|DURATION", description = "most candidates scored (200) or wall time (90s, 20m); overrides the file")
     String budget;
 
@@ -169,7 +172,7 @@ final class EvolveCommand implements Callable<Integer> {
         // the winner is chosen among the elites on the validation split when every proxy set has one, so that
         // the choice does not reward what the search split happens to favour
         Split selection = sets.stream().allMatch(t -> t.splits().contains(Split.VALIDATION)) ? Split.VALIDATION : Split.SEARCH;
-        MergeRun.Options opt = new MergeRun.Options(spec.seed(), MergeRun.Options.defaults().threads(), Kernels.fast());
+        MergeRun.Options opt = new MergeRun.Options(spec.randomSeed(), MergeRun.Options.defaults().threads(), Kernels.fast());
         long planned = spec.budget().isPresent() ? spec.budget().getAsLong() : (long) spec.population() * spec.generations() + spec.models().size() + 1;
         Evolution.Result result;
         List<Journal.Entry> journalEntries;
@@ -229,7 +232,7 @@ final class EvolveCommand implements Callable<Integer> {
         }
         return new SearchSpec(s.mergeMethod(), s.baseModel(), s.models(), s.tuned(), s.fixed(), s.granularity(), s.filters(), s.tasks(),
                 profile != null ? Optional.of(profile) : s.profile(), s.population(), s.generations(), budgetEvals, budgetTime,
-                seed != null ? seed : s.seed(), s.elites(), s.dtype(), s.pareto(), s.folder(), s.chain());
+                seed != null ? seed : s.seed(), s.elites(), s.dtype(), s.pareto(), s.folder(), s.chain(), randomSeed != null ? randomSeed : s.randomSeed());
     }
 
     static String stem(Path p) { return p.getFileName().toString().replaceAll("\\.ya?ml$", ""); }

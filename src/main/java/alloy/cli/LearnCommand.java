@@ -67,6 +67,9 @@ final class LearnCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of the data split and batch draws (default: the file's seed, else 42)")
     Long seed;
 
+    @Option(names = "--random-seed", description = "seed of DARE/DELLA masks in every merge of the run (default: the file's random_seed, else 0, as alloy merge)")
+    Long randomSeed;
+
     @Option(names = "--tasks", paramLabel = "SETS", description = "proxy sets to learn on and score, comma-separated (names under proxy-tasks/ or folders), instead of the file's tasks")
     String tasks;
 
@@ -79,7 +82,7 @@ final class LearnCommand implements Callable<Integer> {
             if (!(SearchSpec.parseBudget(budget, "--budget") instanceof Duration dur)) throw new IllegalArgumentException("--budget of learn is a wall time (90s, 20m), found " + budget);
             d = Optional.of(dur);
         }
-        LearnSpec spec = LearnSpec.read(specFile).with(Optional.ofNullable(seed), d);
+        LearnSpec spec = LearnSpec.read(specFile).with(Optional.ofNullable(seed), d, Optional.ofNullable(randomSeed));
         Path dir = out != null ? out : Runs.defaultDir("learn", EvolveCommand.stem(specFile));
         // --tasks: the same learning on other sets, e.g. development sets (scripts/build-dev-sets) to settle a setting on
         List<ProxyTask> sets = Tasks.resolve(tasks != null ? tasks : String.join(",", spec.tasks()));
@@ -87,7 +90,7 @@ final class LearnCommand implements Callable<Integer> {
         MergedWeights.Form form = LearnableMerge.form(template);
         int models = template.models().size();
         double start = spec.init().orElse(1.0 / models);
-        MergeRun.Options opt = new MergeRun.Options(spec.seed(), MergeRun.Options.defaults().threads(), Kernels.fast());
+        MergeRun.Options opt = new MergeRun.Options(spec.randomSeed(), MergeRun.Options.defaults().threads(), Kernels.fast());
         // one evolve run: "evolve winner"; several: each named by its run folder
         Map<String, Recipe> evolved = new LinkedHashMap<>();
         for (Path run : spec.compareWith()) {
@@ -176,7 +179,8 @@ final class LearnCommand implements Callable<Integer> {
                     Runs.scores(w, e.getKey(), recipe, null, Split.HELDOUT, heldout.get(e.getKey()), cost);
                 }
                 w.text("learned.yaml", "# learned by alloy learn: " + r.steps().size() + " Adam steps, best early-stopping loss "
-                        + String.format(Locale.ROOT, "%.4f at step %d, %.1f s", r.bestCheck().loss(), r.bestCheck().step(), learnSeconds) + "\n" + RecipeYaml.write(Runs.relocated(learned, dir)));
+                        + String.format(Locale.ROOT, "%.4f at step %d, %.1f s", r.bestCheck().loss(), r.bestCheck().step(), learnSeconds) + "\n"
+                        + Runs.maskSeedNote(spec.randomSeed()) + RecipeYaml.write(Runs.relocated(learned, dir)));
                 String parameter = form == MergedWeights.Form.TASK_VECTORS ? "lambda" : "weight";
                 List<SortedSet<Integer>> at = layout.layersByGroup(outcome.depths(), layers);
                 for (int k = 0; k < models; k++) {

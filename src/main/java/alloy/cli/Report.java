@@ -57,7 +57,8 @@ final class Report {
             w.text("elites.csv", el.toString());
             if (r.winner().recipe() != null) {
                 w.text("winner.yaml", "# winner of alloy evolve (" + r.winner().label() + "), search objective "
-                        + String.format(Locale.ROOT, "%.4f", r.winner().objective()) + "\n" + RecipeYaml.write(Runs.relocated(r.winner().recipe(), dir)));
+                        + String.format(Locale.ROOT, "%.4f", r.winner().objective()) + "\n" + Runs.maskSeedNote(spec.randomSeed())
+                        + RecipeYaml.write(Runs.relocated(r.winner().recipe(), dir)));
                 for (Evolution.Coefficient c : Evolution.coefficients(r.winner().recipe(), codec, layers, groupLayers)) {
                     w.coefficient(new Coefficient(c.layer(), shorten(c.model()), c.parameter(), c.value()));
                 }

@@ -72,6 +72,15 @@ final class Runs {
                 r.parameters(), r.dtype(), r.outDtype(), r.tokenizerSource().map(t -> t.equals("base") || t.equals("union") ? t : move.apply(t)), dir, stages);
     }
 
+    /**
+     * A recipe file's header line saying the seed its DARE/DELLA masks were drawn with when scored, when that is
+     * not the seed {@code alloy merge} and {@code alloy eval} use unless told (0); empty otherwise.
+     */
+    static String maskSeedNote(long randomSeed) {
+        return randomSeed == 0 ? "" : "# scored with DARE/DELLA masks drawn from seed " + randomSeed + ": merge or score it with --random-seed "
+                + randomSeed + " to get the same model\n";
+    }
+
     /** Writes the recipe (when there is one) and one row per task and metric; returns the recipe's hash ("" for a model). */
     static String scores(RunWriter w, String candidate, Recipe recipe, String params, alloy.eval.task.Split split,
                          List<TaskResult> results, double seconds) {

@@ -43,11 +43,14 @@ import java.util.Set;
  *                         {@code answer_cross_entropy} (−log P(whole answer), each answer with all its tokens)
  * @param compareWith      evolve run folders whose winner.yaml is scored and tested beside the learned recipe (e.g. one
  *                         searched for as long as learning took and one searched for longer)
+ * @param randomSeed       {@code random_seed}: the seed of DARE/DELLA masks in every merge the run makes (a sparsifying
+ *                         template's task vectors, the candidates scored), apart from {@code seed}; default 0, as
+ *                         {@code alloy merge} uses, so that learned.yaml merges by default to the model scored
  */
 public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, List<String> filters, List<String> tasks, Optional<String> profile,
                         OptionalDouble init, int steps, double learningRate, int batch, int evalEvery, int patience,
                         double stoppingFraction, double entropy, boolean supervised, DecoderLoss.Objective objective, Optional<Duration> duration, long seed,
-                        int threads, List<Path> compareWith, Path folder) {
+                        int threads, List<Path> compareWith, Path folder, long randomSeed) {
 
     public LearnSpec {
         Objects.requireNonNull(template, "template");
@@ -74,7 +77,7 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
 
     private static final Set<String> KEYS = Set.of("merge_method", "base_model", "models", "parameters", "granularity", "filters", "tasks", "profile",
             "init", "steps", "learning_rate", "batch", "eval_every", "patience", "stopping_fraction", "entropy", "supervised", "objective", "budget",
-            "seed", "threads", "compare_with", "dtype");
+            "seed", "threads", "compare_with", "dtype", "random_seed");
 
     public static LearnSpec read(Path file) {
         String text = YamlTree.text(file);
@@ -129,16 +132,17 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
                     !root.has("supervised") || flag(root, "supervised", label),
                     root.has("objective") ? DecoderLoss.Objective.parse(root.get("objective").asText()) : DecoderLoss.Objective.CROSS_ENTROPY, duration,
                     root.has("seed") ? root.get("seed").asLong() : 42, whole(root, "threads", 1, label),
-                    runs(root.get("compare_with"), folder, label), folder);
+                    runs(root.get("compare_with"), folder, label), folder, root.has("random_seed") ? root.get("random_seed").asLong() : 0);
         } catch (IllegalArgumentException e) {
             throw new RecipeException(label + ": " + e.getMessage(), e);
         }
     }
 
-    /** The same learn run with another seed, budget or output comparison (command-line overrides). */
-    public LearnSpec with(Optional<Long> newSeed, Optional<Duration> newBudget) {
+    /** The same learn run with another seed, budget or mask seed (command-line overrides). */
+    public LearnSpec with(Optional<Long> newSeed, Optional<Duration> newBudget, Optional<Long> newRandomSeed) {
         return new LearnSpec(template, granularity, filters, tasks, profile, init, steps, learningRate, batch, evalEvery, patience, stoppingFraction,
-                entropy, supervised, objective, newBudget.or(() -> duration), newSeed.orElse(seed), threads, compareWith, folder);
+                entropy, supervised, objective, newBudget.or(() -> duration), newSeed.orElse(seed), threads, compareWith, folder,
+                newRandomSeed.orElse(randomSeed));
     }
 
     /** compare_with: one run folder or a list of them, relative to the learn file's folder. */

@@ -40,12 +40,15 @@ import java.util.HashSet;
  *                    model k (a staged recipe, see {@link MergeCodec}); empty: one merge of every model
  * @param pareto      {@code objectives: pareto}: NSGA-II over the tasks' normalised scores, reporting the Pareto
  *                    front; otherwise one weighted objective
+ * @param randomSeed  {@code random_seed}: the seed every candidate's DARE/DELLA masks are drawn with, apart from the
+ *                    search's {@code seed}; default 0, what {@code alloy merge} and {@code alloy eval} use unless told,
+ *                    so that the winner's recipe merges by default to the very model that was scored
  */
 public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<String> models, Map<String, Bounds> tuned,
                          Map<String, Double> fixed, Granularity granularity, List<String> filters, Map<String, Double> tasks,
                          Optional<String> profile, int population, int generations, OptionalLong budget,
                          Optional<Duration> duration, long seed, int elites, Optional<String> dtype, boolean pareto, Path folder,
-                         List<Integer> chain) {
+                         List<Integer> chain, long randomSeed) {
 
     /** Inclusive bounds of one tuned parameter. */
     public record Bounds(double min, double max) {
@@ -125,11 +128,12 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
     /** The same search as a chain in {@code order}, with {@code budget} candidates or {@code time} (as given). */
     public SearchSpec withChain(List<Integer> order, OptionalLong newBudget, Optional<Duration> newDuration) {
         return new SearchSpec(mergeMethod, baseModel, models, tuned, fixed, granularity, filters, tasks, profile, population, generations,
-                newBudget, newDuration, seed, elites, dtype, pareto, folder, order);
+                newBudget, newDuration, seed, elites, dtype, pareto, folder, order, randomSeed);
     }
 
     private static final Set<String> KEYS = Set.of("merge_method", "base_model", "models", "parameters", "fixed", "granularity",
-            "filters", "tasks", "profile", "population", "generations", "budget", "seed", "elites", "dtype", "objectives", "chain");
+            "filters", "tasks", "profile", "population", "generations", "budget", "seed", "elites", "dtype", "objectives", "chain",
+            "random_seed");
 
     public static SearchSpec read(Path file) {
         String text = YamlTree.text(file);
@@ -185,7 +189,8 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
             return new SearchSpec(method, base, models, tuned, fixed, g, filters, tasks,
                     Optional.ofNullable(root.get("profile")).map(JsonNode::asText), population, generations, budget, duration,
                     root.has("seed") ? root.get("seed").asLong() : 42, intOr(root, "elites", Math.max(1, Math.min(4, population / 4)), label),
-                    Optional.ofNullable(root.get("dtype")).map(JsonNode::asText), objectives(root, label), folder, chain(root, label));
+                    Optional.ofNullable(root.get("dtype")).map(JsonNode::asText), objectives(root, label), folder, chain(root, label),
+                    root.has("random_seed") ? root.get("random_seed").asLong() : 0);
         } catch (IllegalArgumentException e) {
             throw new RecipeException(label + ": " + e.getMessage(), e);
         }
@@ -213,6 +218,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
         if (budget.isPresent()) m.put("budget", budget.getAsLong());
         duration.ifPresent(d -> m.put("budget", d.toSeconds() + "s"));
         m.put("seed", seed);
+        m.put("random_seed", randomSeed);
         m.put("elites", elites);
         dtype.ifPresent(d -> m.put("dtype", d));
         if (pareto) m.put("objectives", "pareto");

@@ -47,4 +47,42 @@ class EvolveCommandTest {
         assertTrue(head.stream().allMatch(r -> r.startsWith("0,")), "" + head);
         assertEquals(8, rows.stream().filter(r -> r.contains("weight[self_attn]")).count(), "" + rows);
     }
+
+    /**
+     * The search's seed and the masks' seed are apart, and masks default to 0 as in alloy merge: winner.yaml merged
+     * with the defaults is byte for byte the model the search scored (--save-model writes it).
+     */
+    @Test
+    void aDareWinnerMergesByDefaultToTheModelScored() throws Exception {
+        Path spec = Files.writeString(dir.resolve("search.yaml"), """
+                merge_method: dare_ties
+                base_model: %1$s/base
+                models: [%1$s/expert-add, %1$s/expert-sort]
+                parameters:
+                  weight: [0.2, 1]
+                  density: [0.3, 0.9]
+                granularity: model
+                tasks: [skill-add]
+                population: 4
+                generations: 1
+                elites: 1
+                seed: 42
+                """.formatted(CommandsTest.FAMILY));
+        Path run = dir.resolve("run"), scored = dir.resolve("scored"), merged = dir.resolve("merged");
+        CommandsTest.Out o = alloy("evolve", spec.toString(), "--out", run.toString(), "--save-model", scored.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(!Files.readString(run.resolve("winner.yaml")).contains("random-seed"), "masks from seed 0 need no note");
+        CommandsTest.Out m = alloy("merge", run.resolve("winner.yaml").toString(), "-o", merged.toString());
+        assertEquals(0, m.code(), m.err());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(scored.resolve("model.safetensors")), Files.readAllBytes(merged.resolve("model.safetensors"))),
+                "alloy merge winner.yaml gives the model the search scored");
+
+        // another mask seed is said in winner.yaml, and merging with it gives the scored model again
+        Path run2 = dir.resolve("run2"), scored2 = dir.resolve("scored2"), merged2 = dir.resolve("merged2");
+        assertEquals(0, alloy("evolve", spec.toString(), "--out", run2.toString(), "--save-model", scored2.toString(), "--random-seed", "7").code());
+        assertTrue(Files.readString(run2.resolve("winner.yaml")).contains("--random-seed 7"));
+        assertTrue(Files.readString(run2.resolve("search.yaml")).contains("random_seed: 7"), "a resumed run draws the same masks");
+        assertEquals(0, alloy("merge", run2.resolve("winner.yaml").toString(), "-o", merged2.toString(), "--random-seed", "7").code());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(scored2.resolve("model.safetensors")), Files.readAllBytes(merged2.resolve("model.safetensors"))));
+    }
 }

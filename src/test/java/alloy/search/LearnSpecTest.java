@@ -50,7 +50,19 @@ class LearnSpecTest {
         LearnSpec set = LearnSpec.parse(file("filters: [self_attn, mlp]\nobjective: answer_probability\n"), "set", FOLDER);
         assertEquals(List.of("self_attn", "mlp"), set.filters());
         assertEquals(alloy.eval.learn.DecoderLoss.Objective.ANSWER_PROBABILITY, set.objective());
-        assertEquals(set.filters(), set.with(java.util.Optional.of(7L), java.util.Optional.empty()).filters(), "an override keeps the filters");
+        assertEquals(set.filters(), set.with(java.util.Optional.of(7L), java.util.Optional.empty(), java.util.Optional.empty()).filters(), "an override keeps the filters");
+    }
+
+    @Test
+    void masksAreDrawnWithTheirOwnSeedZeroUnlessTold() {
+        // the search seed and the DARE mask seed are apart: masks default to 0, as alloy merge draws them
+        LearnSpec plain = LearnSpec.parse(file("seed: 9\n"), "plain", FOLDER);
+        assertEquals(9, plain.seed());
+        assertEquals(0, plain.randomSeed());
+        LearnSpec set = LearnSpec.parse(file("random_seed: 42\n"), "set", FOLDER);
+        assertEquals(42, set.randomSeed());
+        assertEquals(5, set.with(java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.of(5L)).randomSeed());
+        assertEquals(42, set.with(java.util.Optional.of(1L), java.util.Optional.empty(), java.util.Optional.empty()).randomSeed(), "--seed leaves the masks");
     }
 
     @Test
