@@ -84,7 +84,8 @@ final class Runs {
     /** Writes the recipe (when there is one) and one row per task and metric; returns the recipe's hash ("" for a model). */
     static String scores(RunWriter w, String candidate, Recipe recipe, String params, alloy.eval.task.Split split,
                          List<TaskResult> results, double seconds) {
-        String hash = recipe == null ? "" : w.recipe(RecipeYaml.write(recipe));
+        // hashed as the spec names its models, stored naming them from recipes/ so that the file merges as it stands
+        String hash = recipe == null ? "" : w.recipe(RecipeYaml.write(recipe), RecipeYaml.write(relocated(recipe, w.recipesDir())));
         String method = recipe == null ? "model" : recipe.mergeMethod();
         String summary = params != null ? params : recipe == null ? "" : params(recipe);
         String name = recipe == null ? Report.shorten(candidate) : candidate;

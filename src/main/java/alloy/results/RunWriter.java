@@ -83,24 +83,37 @@ public final class RunWriter implements AutoCloseable {
      * @param canonicalYaml the recipe as {@code RecipeYaml.write} prints it, so that equal recipes hash equal
      */
     public synchronized String recipe(String canonicalYaml) {
+        return recipe(canonicalYaml, canonicalYaml);
+    }
+
+    /**
+     * {@link #recipe(String)} with {@code fileYaml} as the file's text: the same recipe with its local model paths
+     * written relative to {@link #recipesDir()}, so that the file merges as it stands, while the hash stays that
+     * of {@code canonicalYaml}, which names the models as the spec did, so that runs made from specs in the same
+     * place give a recipe the same hash wherever their run folders are.
+     */
+    public synchronized String recipe(String canonicalYaml, String fileYaml) {
         alive();
         String hash = RecipeHash.of(canonicalYaml);
         Path recipes = inside(Layout.RECIPES);
         Path file = inside(Layout.RECIPES + "/" + hash + ".yaml");
         try {
             if (Files.exists(file)) {
-                if (!Files.readString(file).equals(canonicalYaml)) {
+                if (!Files.readString(file).equals(fileYaml)) {
                     throw new IllegalStateException(file + " holds a different recipe with the same hash " + hash + " (a 48-bit collision); refusing to overwrite it");
                 }
                 return hash;
             }
             Files.createDirectories(recipes);
-            atomicWrite(file, canonicalYaml);
+            atomicWrite(file, fileYaml);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
         return hash;
     }
+
+    /** The folder that recipes are stored in (recipes/ in the run). */
+    public Path recipesDir() { return dir.resolve(Layout.RECIPES); }
 
     /** Appends one line to candidates.csv. A non-empty recipe hash must have been stored by {@link #recipe} first. */
     public synchronized void candidate(CandidateRow r) {

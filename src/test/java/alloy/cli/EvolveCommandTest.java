@@ -85,4 +85,36 @@ class EvolveCommandTest {
         assertEquals(0, alloy("merge", run2.resolve("winner.yaml").toString(), "-o", merged2.toString(), "--random-seed", "7").code());
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(scored2.resolve("model.safetensors")), Files.readAllBytes(merged2.resolve("model.safetensors"))));
     }
+
+    /** A candidate's stored recipe (recipes/HASH.yaml, which leaderboards point at) merges as it stands. */
+    @Test
+    void storedRecipesNameLocalModelsFromTheirOwnFolder() throws Exception {
+        Path specs = Files.createDirectories(dir.resolve("specs"));
+        String family = specs.relativize(Path.of(CommandsTest.FAMILY)).toString().replace('\\', '/');
+        Path spec = Files.writeString(specs.resolve("search.yaml"), """
+                merge_method: task_arithmetic
+                base_model: %1$s/base
+                models: [%1$s/expert-add, %1$s/expert-sort]
+                parameters:
+                  weight: [0, 1]
+                granularity: model
+                tasks: [skill-add]
+                population: 4
+                generations: 1
+                elites: 1
+                """.formatted(family));
+        Path run = dir.resolve("runs").resolve("search");
+        assertEquals(0, alloy("evolve", spec.toString(), "--out", run.toString()).code());
+        List<Path> stored;
+        try (var files = Files.list(run.resolve("recipes"))) {
+            stored = files.sorted().toList();
+        }
+        assertTrue(stored.size() >= 3, "" + stored);
+        for (Path recipe : stored.subList(0, 2)) {
+            String fromRecipes = run.resolve("recipes").relativize(Path.of(CommandsTest.FAMILY)).toString().replace('\\', '/');
+            assertTrue(Files.readString(recipe).contains("base_model: " + fromRecipes + "/base\n"), "named from recipes/, not from the spec's folder: " + recipe);
+            CommandsTest.Out m = alloy("merge", recipe.toString(), "-o", dir.resolve("merged-" + recipe.getFileName()).toString());
+            assertEquals(0, m.code(), recipe + ": " + m.err());
+        }
+    }
 }
