@@ -60,7 +60,7 @@ final class EvolveCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "random seed of the search (default: the search file's seed, else 42)")
     Long seed;
 
-    @Option(names = "--random-seed", description = "seed of the candidates' DARE/DELLA masks (default: the search file's random_seed, else 0, as alloy merge)")
+    @Option(names = "--random-seed", paramLabel = "N", description = "seed of the candidates' DARE/DELLA masks (default: the search file's random_seed, else 0, as alloy merge)")
     Long randomSeed;
 
     @Option(names = "--budget", paramLabel = "EVALS|DURATION", description = "most candidates scored (200) or wall time (90s, 20m); overrides the file")

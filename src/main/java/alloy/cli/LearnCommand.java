@@ -67,7 +67,7 @@ final class LearnCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "seed of the data split and batch draws (default: the file's seed, else 42)")
     Long seed;
 
-    @Option(names = "--random-seed", description = "seed of DARE/DELLA masks in every merge of the run (default: the file's random_seed, else 0, as alloy merge)")
+    @Option(names = "--random-seed", paramLabel = "N", description = "seed of DARE/DELLA masks in every merge of the run (default: the file's random_seed, else 0, as alloy merge)")
     Long randomSeed;
 
     @Option(names = "--tasks", paramLabel = "SETS", description = "proxy sets to learn on and score, comma-separated (names under proxy-tasks/ or folders), instead of the file's tasks")
