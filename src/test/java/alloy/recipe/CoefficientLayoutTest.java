@@ -29,6 +29,24 @@ class CoefficientLayoutTest {
     }
 
     @Test
+    void eachGroupIsReportedAtTheLayersWhereItHasTensors() {
+        // four layers (t = 0, 1/3, 2/3, 1); embeddings and head at t = 0, as the planner places them
+        java.util.Map<String, Double> depths = new java.util.LinkedHashMap<>();
+        depths.put("model.embed_tokens.weight", 0.0);
+        for (int l = 0; l < 4; l++) {
+            depths.put("model.layers." + l + ".self_attn.q_proj.weight", l / 3.0);
+            depths.put("model.layers." + l + ".mlp.up_proj.weight", l / 3.0);
+        }
+        depths.put("lm_head.weight", 0.0);
+        CoefficientLayout layout = new CoefficientLayout(List.of("q_proj", "lm_head"), 2);
+        var at = layout.layersByGroup(depths, 4);
+        assertEquals(List.of(List.of(0, 1, 2, 3), List.of(0), List.of(0, 1, 2, 3)), at.stream().map(List::copyOf).toList());
+        // a recipe's {filter, value} entry back to its group: its filter's, or the rest's for the unfiltered last entry
+        assertEquals(1, layout.groupOfFilter("lm_head"));
+        assertEquals(2, layout.groupOfFilter(null));
+    }
+
+    @Test
     void theWrittenSettingGivesEachTensorItsOwnColumns() {
         double[] row = new double[LAYOUT.columns()];
         for (int c = 0; c < row.length; c++) row[c] = 0.1 * (c + 1);

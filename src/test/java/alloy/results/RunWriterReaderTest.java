@@ -31,7 +31,7 @@ class RunWriterReaderTest {
             """;
 
     @Test
-    void everyFileReadsBackAsWritten() {
+    void everyFileReadsBackAsWritten() throws Exception {
         Path dir = tmp.resolve("results/sweep-x");
         RunInfo info = RunInfo.start(RunKind.SWEEP, List.of("alloy", "sweep", "configs/x.yaml", "--param", "models[1].weight", "--tasks", "skill-add,skill-reverse"))
                 .withInput("recipe", "configs/x.yaml").withInput("tasks", "skill-add", "skill-reverse")
@@ -41,6 +41,13 @@ class RunWriterReaderTest {
             String hash = w.recipe(RECIPE);
             assertEquals(RecipeHash.of(RECIPE), hash);
             assertEquals(hash, w.recipe(RECIPE), "storing the same recipe twice is a no-op");
+            // the file may name models from recipes/ while the hash stays that of the canonical text
+            String canonical = "merge_method: linear\nmodels:\n- model: ../models/a\n";
+            String file = "merge_method: linear\nmodels:\n- model: ../../../models/a\n";
+            String moved = w.recipe(canonical, file);
+            assertEquals(RecipeHash.of(canonical), moved);
+            assertEquals(file, Files.readString(w.recipesDir().resolve(moved + ".yaml")));
+            assertEquals(moved, w.recipe(canonical, file), "the same pair again is a no-op");
             rows = List.of(
                     new CandidateRow("w=0.25", hash, "linear", "w=[0.75,0.25], \"norm\"\non", Split.SEARCH, "skill-add", "exact_match", 0.175, 0.075, 0.3, 40, 1.25),
                     new CandidateRow(" spaced ", hash, "linear", "", Split.HELDOUT, "skill-add", "exact_match", 1, 1, 1, 20, Double.NaN),
