@@ -18,6 +18,8 @@ import alloy.recipe.Recipe;
 import alloy.recipe.RecipeException;
 import alloy.recipe.RecipeYaml;
 import alloy.results.Coefficient;
+import alloy.results.LearnCheck;
+import alloy.results.LearnStep;
 import alloy.results.RunInfo;
 import alloy.results.RunKind;
 import alloy.results.RunWriter;
@@ -195,20 +197,8 @@ final class LearnCommand implements Callable<Integer> {
                         }
                     }
                 }
-                StringBuilder curve = new StringBuilder("step,training_loss,gradient_norm,seconds\n");
-                for (CoefficientLearner.Step s : r.steps()) curve.append(String.format(Locale.ROOT, "%d,%.6f,%.6g,%.4f%n", s.step(), s.loss(), s.gradientNorm(), s.seconds()));
-                w.text("loss.csv", curve.toString());
-                // then each set's own stopping loss, whose equal-weight mean is stopping_loss
-                List<String> setNames = List.copyOf(r.checks().get(0).bySet().keySet());
-                StringBuilder checks = new StringBuilder("step,stopping_loss,best");
-                for (String set : setNames) checks.append(',').append(Report.csv(set));
-                checks.append('\n');
-                for (CoefficientLearner.Check c : r.checks()) {
-                    checks.append(String.format(Locale.ROOT, "%d,%.6f,%s", c.step(), c.loss(), c.best()));
-                    for (String set : setNames) checks.append(String.format(Locale.ROOT, ",%.6f", c.bySet().get(set)));
-                    checks.append('\n');
-                }
-                w.text("checks.csv", checks.toString());
+                for (CoefficientLearner.Step s : r.steps()) w.learnStep(new LearnStep(s.step(), s.loss(), s.gradientNorm(), s.seconds()));
+                for (CoefficientLearner.Check c : r.checks()) w.learnCheck(new LearnCheck(c.step(), c.loss(), c.best(), c.bySet()));
                 w.text("comparisons.csv", Report.comparisonsCsv(comparisons));
                 w.text("cost.csv", String.format(Locale.ROOT, "what,seconds%nlearning,%.2f%nscoring every candidate on both splits,%.2f%n",
                         learnSeconds, seconds.values().stream().mapToDouble(Double::doubleValue).sum()));

@@ -47,6 +47,7 @@ public final class HtmlReport {
         for (Run run : runs) {
             Plots.sweep(run, i++).ifPresent(out::add);
             Plots.evolve(run, i++).ifPresent(out::add);
+            Plots.learning(run, i++).ifPresent(out::add);
             out.addAll(Plots.coefficients(run, i++));
             Plots.pareto(run, i++).ifPresent(out::add);
             Plots.soup(run, i++).ifPresent(out::add);

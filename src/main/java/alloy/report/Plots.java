@@ -5,8 +5,11 @@ import alloy.results.Coefficient;
 import alloy.results.Decision;
 import alloy.results.Direction;
 import alloy.results.Generation;
+import alloy.results.LearnCheck;
+import alloy.results.LearnStep;
 import alloy.results.ParetoPoint;
 import alloy.results.Run;
+import alloy.results.RunKind;
 import alloy.results.SoupStep;
 import alloy.results.Split;
 import alloy.results.SweepFit;
@@ -54,8 +57,9 @@ import org.jfree.chart.renderer.xy.AbstractXYItemRenderer;
 /**
  * The report's plots, each a JFreeChart rendered to inline SVG with one mark group per data point: the
  * leaderboard (points with interval whiskers), a sweep's objective with its fitted quadratic and proposal, an
- * evolutionary search's best and mean objective per generation, the winning recipe's coefficients as a heatmap
- * of layers by models, a Pareto front, and a greedy soup's accept/reject steps. Every axis says what it
+ * evolutionary search's best and mean objective per generation, a learn run's training and early-stopping loss
+ * per step, the winning (or learned) recipe's coefficients as a heatmap of layers by models, a Pareto front, and
+ * a greedy soup's accept/reject steps. Every axis says what it
  * measures and in what unit.
  */
 final class Plots {
@@ -221,6 +225,48 @@ final class Plots {
                 best.getItemCount() + mean.getItemCount()));
     }
 
+    // ---- learning curve -------------------------------------------------------------------------------------------
+
+    /** A learn run's training loss at every Adam step and early-stopping loss at every check, the kept check marked. */
+    static Optional<Figure> learning(Run run, int index) {
+        if (run.learning().isEmpty() && run.checks().isEmpty()) return Optional.empty();
+        XYSeries training = new XYSeries("training loss", true, true);
+        XYSeries stopping = new XYSeries("early-stopping loss", true, true);
+        for (LearnStep s : run.learning()) if (!Double.isNaN(s.trainingLoss())) training.add(s.step(), s.trainingLoss());
+        for (LearnCheck c : run.checks()) if (!Double.isNaN(c.stoppingLoss())) stopping.add(c.step(), c.stoppingLoss());
+        Optional<LearnCheck> kept = run.checks().stream().filter(LearnCheck::best).reduce((a, b) -> b);
+        XYSeries keptPoint = new XYSeries("kept", true, true);
+        kept.filter(c -> !Double.isNaN(c.stoppingLoss())).ifPresent(c -> keptPoint.add(c.step(), c.stoppingLoss()));
+        XYSeriesCollection d = new XYSeriesCollection();
+        d.addSeries(training);
+        d.addSeries(stopping);
+        d.addSeries(keptPoint);
+        MarkedRenderers.Points pr = new MarkedRenderers.Points(true, true, (ds, s, i) -> String.format(Locale.ROOT, "step %d: %s %s",
+                (int) ds.getXValue(s, i), ds.getSeriesKey(s), num(ds.getYValue(s, i))));
+        pr.setSeriesPaint(0, BLUE);
+        pr.setSeriesShape(0, circle(2));
+        pr.setSeriesStroke(0, new BasicStroke(1.5f));
+        pr.setSeriesPaint(1, ORANGE);
+        pr.setSeriesShape(1, square(3.5));
+        pr.setSeriesStroke(1, new BasicStroke(2f));
+        pr.setSeriesPaint(2, VERMILLION);
+        pr.setSeriesShape(2, circle(6));
+        pr.setSeriesLinesVisible(2, false);
+        pr.setDrawSeriesLineAsPath(true);
+        NumberAxis x = axis("Adam step (0 = the starting coefficients)");
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        XYPlot plot = new XYPlot(d, margins(x), margins(axis("loss (lower is better)")), pr);
+        style(plot);
+        JFreeChart chart = chart("Learned coefficients - " + run.id(), plot, true);
+        chart.addSubtitle(subtitle(kept.map(c -> String.format(Locale.ROOT, "%d steps; kept the coefficients of step %d (early-stopping loss %s, from %s)",
+                run.learning().size(), c.step(), num(c.stoppingLoss()), num(run.checks().get(0).stoppingLoss())))
+                .orElse(run.learning().size() + " steps")));
+        String caption = "Training loss at each Adam step and the loss on the part of the search split kept out of training at each "
+                + "check; the coefficients of the lowest check are the ones written (learned.yaml).";
+        return Optional.of(new Figure("learn", run.id(), "Learning curve", SvgChart.render(chart, WIDTH, 380, "plot" + index), caption,
+                training.getItemCount() + stopping.getItemCount() + keptPoint.getItemCount()));
+    }
+
     // ---- coefficients heatmap ---------------------------------------------------------------------------------------
 
     static List<Figure> coefficients(Run run, int index) {
@@ -271,7 +317,9 @@ final class Plots {
                 a.setPaint(scale.diverging() ? (Math.abs(t - 0.5) > 0.3 ? Color.WHITE : Color.BLACK) : (t > 0.55 ? Color.WHITE : Color.BLACK));
                 plot.addAnnotation(a);
             }
-            JFreeChart chart = chart("Winning recipe: " + e.getKey() + " per layer and model - " + run.id(), plot, false);
+            // a learn run's coefficients are its learned recipe's; an evolve run's, its winner's
+            String which = run.kind() == RunKind.LEARN ? "learned" : "winning";
+            JFreeChart chart = chart(Character.toUpperCase(which.charAt(0)) + which.substring(1) + " recipe: " + e.getKey() + " per layer and model - " + run.id(), plot, false);
             NumberAxis legendAxis = new NumberAxis(e.getKey() + " (coefficient value)");
             legendAxis.setLabelFont(FONT);
             legendAxis.setTickLabelFont(FONT);
@@ -284,7 +332,7 @@ final class Plots {
             legend.setBackgroundPaint(Color.WHITE);
             chart.addSubtitle(legend);
             int height = Math.max(260, 120 + 40 * models.size());
-            String caption = "The " + e.getKey() + " each model gets at each layer in the winning recipe (" + models.size() + " models x " + (maxLayer + 1) + " layers).";
+            String caption = "The " + e.getKey() + " each model gets at each layer in the " + which + " recipe (" + models.size() + " models x " + (maxLayer + 1) + " layers).";
             out.add(new Figure("coefficients", run.id(), "Coefficients: " + e.getKey(), SvgChart.render(chart, WIDTH, height, "plot" + index + "-" + k++),
                     caption, cs.size()));
         }

@@ -16,6 +16,8 @@ final class Layout {
     static final String COEFFICIENTS = "coefficients.csv";
     static final String PARETO = "pareto.csv";
     static final String SOUP = "soup.csv";
+    static final String LOSS = "loss.csv";
+    static final String CHECKS = "checks.csv";
 
     /** run.json's format number; a reader refuses a newer one rather than misread it. */
     static final int FORMAT = 1;
@@ -26,7 +28,10 @@ final class Layout {
     static final List<String> GENERATIONS_HEADER = List.of("generation", "evaluated", "best", "mean");
     static final List<String> COEFFICIENTS_HEADER = List.of("layer", "model", "parameter", "value");
     static final List<String> SOUP_HEADER = List.of("step", "model", "decision", "score", "metric");
+    static final List<String> LOSS_HEADER = List.of("step", "training_loss", "gradient_norm", "seconds");
+    /** Then one column per proxy set: its own stopping loss. */
+    static final List<String> CHECKS_HEADER = List.of("step", "stopping_loss", "best");
 
     /** Names the writer owns; {@link RunWriter#text} may not use them. */
-    static final Set<String> OWNED = Set.of(RUN, CANDIDATES, RECIPES, SWEEP, FIT, GENERATIONS, COEFFICIENTS, PARETO, SOUP);
+    static final Set<String> OWNED = Set.of(RUN, CANDIDATES, RECIPES, SWEEP, FIT, GENERATIONS, COEFFICIENTS, PARETO, SOUP, LOSS, CHECKS);
 }

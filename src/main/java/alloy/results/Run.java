@@ -15,7 +15,7 @@ import java.util.Optional;
  */
 public record Run(Path dir, RunInfo info, List<CandidateRow> candidates, List<SweepPoint> sweep, Optional<SweepFit> fit,
                   List<Generation> generations, List<Coefficient> coefficients, List<ParetoPoint> pareto,
-                  List<SoupStep> soup, List<String> warnings) {
+                  List<SoupStep> soup, List<LearnStep> learning, List<LearnCheck> checks, List<String> warnings) {
 
     public Run {
         Objects.requireNonNull(dir, "run: dir");
@@ -27,6 +27,8 @@ public record Run(Path dir, RunInfo info, List<CandidateRow> candidates, List<Sw
         coefficients = List.copyOf(coefficients);
         pareto = List.copyOf(pareto);
         soup = List.copyOf(soup);
+        learning = List.copyOf(learning);
+        checks = List.copyOf(checks);
         warnings = List.copyOf(warnings);
     }
 

@@ -65,7 +65,10 @@ public final class RunReader {
         List<ParetoPoint> pareto = readPareto(dir.resolve(Layout.PARETO), unfinished, warnings);
         List<SoupStep> soup = rows(dir.resolve(Layout.SOUP), Layout.SOUP_HEADER, unfinished, warnings, f -> new SoupStep(
                 f.integer(0), f.text(1), f.parse(2, Decision::parse), f.numberOrNaN(3), f.text(4)));
-        return new Run(dir, info, candidates, sweep, fit, generations, coefficients, pareto, soup, warnings);
+        List<LearnStep> learning = rows(dir.resolve(Layout.LOSS), Layout.LOSS_HEADER, unfinished, warnings, f -> new LearnStep(
+                f.integer(0), f.numberOrNaN(1), f.numberOrNaN(2), f.numberOrNaN(3)));
+        List<LearnCheck> checks = readChecks(dir.resolve(Layout.CHECKS), unfinished, warnings);
+        return new Run(dir, info, candidates, sweep, fit, generations, coefficients, pareto, soup, learning, checks, warnings);
     }
 
     /** One record's fields, with typed access whose errors name the file, line and field. */
@@ -159,6 +162,26 @@ public final class RunReader {
                         + " (" + String.join(",", names) + "); a comma in a field needs quotes");
             }
             out.add(new Fields(file, rec.line(), names, rec.fields()));
+        }
+        return out;
+    }
+
+    /** checks.csv: step, stopping_loss, best, then one column per proxy set. */
+    private static List<LearnCheck> readChecks(Path file, boolean unfinished, List<String> warnings) {
+        List<LearnCheck> out = new ArrayList<>();
+        int fixed = Layout.CHECKS_HEADER.size();
+        for (Fields f : records(file, Layout.CHECKS_HEADER, true, unfinished, warnings)) {
+            Map<String, Double> bySet = new LinkedHashMap<>();
+            for (int i = fixed; i < f.header().size(); i++) {
+                if (bySet.put(f.header().get(i), f.numberOrNaN(i)) != null) {
+                    throw new ResultsFileException(file, 1, "column \"" + f.header().get(i) + "\" appears twice");
+                }
+            }
+            try {
+                out.add(new LearnCheck(f.integer(0), f.numberOrNaN(1), f.bool(2), bySet));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new ResultsFileException(file, f.line(), e.getMessage());
+            }
         }
         return out;
     }

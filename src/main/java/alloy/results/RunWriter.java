@@ -40,6 +40,7 @@ public final class RunWriter implements AutoCloseable {
     private RunInfo info;
     private final Map<String, BufferedWriter> open = new HashMap<>();
     private List<String> paretoColumns;
+    private List<String> checkColumns;
     private boolean finished, closed;
 
     private RunWriter(Path dir, RunInfo info) {
@@ -179,6 +180,32 @@ public final class RunWriter implements AutoCloseable {
         fields.add(p.candidate());
         for (double v : p.objectives().values()) fields.add(Csv.number(v));
         row(Layout.PARETO, header, fields);
+    }
+
+    /** Appends one line to loss.csv. */
+    public synchronized void learnStep(LearnStep s) {
+        alive();
+        row(Layout.LOSS, Layout.LOSS_HEADER, List.of(Integer.toString(s.step()), Csv.number(s.trainingLoss()), Csv.number(s.gradientNorm()),
+                Csv.number(s.seconds())));
+    }
+
+    /**
+     * Appends one line to checks.csv. The first check fixes the set columns (its sets' names, in order); every
+     * later check must have the same names.
+     */
+    public synchronized void learnCheck(LearnCheck c) {
+        alive();
+        List<String> names = List.copyOf(c.bySet().keySet());
+        if (checkColumns == null) {
+            checkColumns = names;
+        } else if (!checkColumns.equals(names)) {
+            throw new IllegalArgumentException("early-stopping check " + c.step() + " has sets " + names + ", but checks.csv's columns are " + checkColumns);
+        }
+        List<String> header = new ArrayList<>(Layout.CHECKS_HEADER);
+        header.addAll(checkColumns);
+        List<String> fields = new ArrayList<>(List.of(Integer.toString(c.step()), Csv.number(c.stoppingLoss()), Boolean.toString(c.best())));
+        for (double v : c.bySet().values()) fields.add(Csv.number(v));
+        row(Layout.CHECKS, header, fields);
     }
 
     /** Appends one line to soup.csv. */

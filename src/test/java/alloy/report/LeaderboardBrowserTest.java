@@ -90,7 +90,7 @@ class LeaderboardBrowserTest {
         assertEquals(expected.size(), rows.size(), "no row twice");
 
         List<PageDom.Figure> figs = PageDom.figures(dom);
-        Run eval = runs.get(0), linear = runs.get(1), slerp = runs.get(2), evolve = runs.get(3), soup = runs.get(4);
+        Run eval = runs.get(0), linear = runs.get(1), slerp = runs.get(2), evolve = runs.get(3), soup = runs.get(4), learn = runs.get(5);
         PageDom.Figure board = one(figs, "leaderboard", "");
         assertEquals(cells.size(), board.marks(), "leaderboard: one point per candidate and task scored");
         assertEquals(board.marks(), board.whiskers(), "each point has its interval whisker");
@@ -113,7 +113,11 @@ class LeaderboardBrowserTest {
         assertEquals(3, soupFig.marks("reject"));
         assertEquals(1, soupFig.marks("accept"));
         assertEquals(1, soupFig.marks("start"));
-        assertEquals(8, figs.size(), "leaderboard, 2 sweeps, evolve, 2 heatmaps, pareto, soup = " + figs.stream().map(PageDom.Figure::plot).toList());
+        PageDom.Figure curve = one(figs, "learn", learn.id());
+        assertEquals(learn.learning().size(), curve.marks("training loss"));
+        assertEquals(learn.checks().size(), curve.marks("early-stopping loss"));
+        assertEquals(1, curve.marks("kept"), "the kept check is marked");
+        assertEquals(9, figs.size(), "leaderboard, 2 sweeps, evolve, learning curve, 2 heatmaps, pareto, soup = " + figs.stream().map(PageDom.Figure::plot).toList());
         for (PageDom.Figure f : figs) {
             assertTrue(f.svg().contains("<svg"), f.plot() + " has its svg inline");
             assertTrue(f.svg().contains("<text"), f.plot() + " has axis labels as text");

@@ -4,6 +4,8 @@ import alloy.results.CandidateRow;
 import alloy.results.Coefficient;
 import alloy.results.Decision;
 import alloy.results.Generation;
+import alloy.results.LearnCheck;
+import alloy.results.LearnStep;
 import alloy.results.ParetoPoint;
 import alloy.results.RunInfo;
 import alloy.results.RunKind;
@@ -43,7 +45,7 @@ public final class ReportFixtures {
     public static List<Path> writeAll(Path root) {
         return List.of(eval(root.resolve("eval-decoder-family")), linearSweep(root.resolve("sweep-decoder-experts-linear")),
                 slerpSweep(root.resolve("sweep-bge-siblings-slerp")), evolve(root.resolve("evolve-decoder-experts-ties")),
-                soup(root.resolve("soup-decoder-experts")));
+                soup(root.resolve("soup-decoder-experts")), learn(root.resolve("learn-decoder-experts")));
     }
 
     public static void main(String[] args) {
@@ -318,6 +320,43 @@ public final class ReportFixtures {
             double[] held = {0, .85, .35, .15};
             for (int t = 0; t < SKILLS.length; t++) {
                 w.candidate(row("soup(expert-reverse, base)", hash, "linear", "w=[1,1] normalize", Split.HELDOUT, SKILLS[t], held[t], 20, 1.2));
+            }
+            finish(w);
+        }
+        return dir;
+    }
+
+    // ---- learned coefficients (made up, in the shape of a real run: the stopping loss turns up after step 20) --------
+
+    static Path learn(Path dir) {
+        RunInfo info = info(RunKind.LEARN, 80, "learn", "configs/learn/decoder-experts.yaml").withInput("tasks", List.of(SKILLS));
+        try (RunWriter w = RunWriter.create(dir, info)) {
+            double[] checks = {0.063, 0.051, 0.046, 0.047, 0.049};
+            for (int step = 1; step <= 40; step++) w.learnStep(new LearnStep(step, 0.06 * Math.exp(-step / 25.0), 0.01 / step, 0.42));
+            for (int c = 0; c < checks.length; c++) {
+                java.util.Map<String, Double> bySet = new java.util.LinkedHashMap<>();
+                for (int t = 0; t < SKILLS.length; t++) bySet.put(SKILLS[t], checks[c] * (0.5 + 0.25 * t));
+                w.learnCheck(new LearnCheck(10 * c, checks[c], c <= 2, bySet));
+            }
+            String yaml = """
+                    merge_method: task_arithmetic
+                    base_model: ../models/decoder-family/base
+                    models:
+                    - model: ../models/decoder-family/expert-add
+                      parameters:
+                        weight: 0.3
+                    - model: ../models/decoder-family/expert-reverse
+                      parameters:
+                        weight: 0.4
+                    parameters:
+                      lambda: 1
+                      normalize: false
+                    dtype: float32
+                    """;
+            String hash = w.recipe(yaml);
+            double[] held = {0.8, 0.95, 0.85, 0.75};
+            for (int t = 0; t < SKILLS.length; t++) {
+                w.candidate(row("learned", hash, "task_arithmetic", "weights learned", Split.HELDOUT, SKILLS[t], held[t], 60, 7.2));
             }
             finish(w);
         }

@@ -37,6 +37,9 @@ class RunWriterReaderTest {
                 .withInput("recipe", "configs/x.yaml").withInput("tasks", "skill-add", "skill-reverse")
                 .withMetric("skill-add", "exact_match").withSeed(42);
         List<CandidateRow> rows;
+        Map<String, Double> sets = new LinkedHashMap<>();
+        sets.put("skill-add", 0.25);
+        sets.put("skill, reverse", 0.5);
         try (RunWriter w = RunWriter.create(dir, info)) {
             String hash = w.recipe(RECIPE);
             assertEquals(RecipeHash.of(RECIPE), hash);
@@ -66,6 +69,13 @@ class RunWriterReaderTest {
             w.paretoPoint(new ParetoPoint("gen3-1", obj));
             w.soupStep(new SoupStep(0, "expert-add", Decision.START, 0.5, "exact_match"));
             w.soupStep(new SoupStep(1, "expert, reverse", Decision.REJECT, 0.25, "exact_match"));
+            w.learnStep(new LearnStep(1, 0.75, 0.125, 0.5));
+            w.learnStep(new LearnStep(2, Double.NaN, 0.0625, 0.25));
+            w.learnCheck(new LearnCheck(0, 0.375, true, sets));
+            Map<String, Double> other = new LinkedHashMap<>();
+            other.put("skill-add", 0.5);
+            assertThrows(IllegalArgumentException.class, () -> w.learnCheck(new LearnCheck(2, 0.5, false, other)), "a check's sets are checks.csv's columns");
+            assertThrows(IllegalArgumentException.class, () -> w.text("loss.csv", "x"), "loss.csv is the writer's own");
             w.text("winner.yaml", RECIPE);
             w.finish();
         }
@@ -93,6 +103,9 @@ class RunWriterReaderTest {
         assertEquals(List.of("skill-add", "skill-reverse"), List.copyOf(run.pareto().get(0).objectives().keySet()));
         assertEquals(Decision.REJECT, run.soup().get(1).decision());
         assertEquals("expert, reverse", run.soup().get(1).model());
+        assertEquals(List.of(new LearnStep(1, 0.75, 0.125, 0.5), new LearnStep(2, Double.NaN, 0.0625, 0.25)), run.learning());
+        assertEquals(List.of(new LearnCheck(0, 0.375, true, sets)), run.checks());
+        assertEquals(List.of("skill-add", "skill, reverse"), List.copyOf(run.checks().get(0).bySet().keySet()));
         assertTrue(run.warnings().isEmpty());
     }
 
