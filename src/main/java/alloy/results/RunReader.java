@@ -91,6 +91,15 @@ public final class RunReader {
 
         double numberOrNaN(int i) { return values.get(i).isBlank() ? Double.NaN : number(i); }
 
+        /** The columns from {@code from} on as header name to number (NaN when empty); a name twice is refused. */
+        Map<String, Double> namedNumbers(int from) {
+            Map<String, Double> out = new LinkedHashMap<>();
+            for (int i = from; i < header.size(); i++) {
+                if (out.put(header.get(i), numberOrNaN(i)) != null) throw new ResultsFileException(file, 1, "column \"" + header.get(i) + "\" appears twice");
+            }
+            return out;
+        }
+
         int integer(int i) {
             String s = values.get(i).strip();
             try {
@@ -118,8 +127,13 @@ public final class RunReader {
     }
 
     private static <T> List<T> rows(Path file, List<String> header, boolean unfinished, List<String> warnings, Function<Fields, T> make) {
+        return rows(file, header, false, unfinished, warnings, make);
+    }
+
+    /** {@link #rows(Path, List, boolean, List, Function)}; {@code openHeader}: named columns may follow {@code header}. */
+    private static <T> List<T> rows(Path file, List<String> header, boolean openHeader, boolean unfinished, List<String> warnings, Function<Fields, T> make) {
         List<T> out = new ArrayList<>();
-        for (Fields f : records(file, header, false, unfinished, warnings)) {
+        for (Fields f : records(file, header, openHeader, unfinished, warnings)) {
             try {
                 out.add(make.apply(f));
             } catch (ResultsFileException e) {
@@ -168,41 +182,16 @@ public final class RunReader {
 
     /** checks.csv: step, stopping_loss, best, then one column per proxy set. */
     private static List<LearnCheck> readChecks(Path file, boolean unfinished, List<String> warnings) {
-        List<LearnCheck> out = new ArrayList<>();
         int fixed = Layout.CHECKS_HEADER.size();
-        for (Fields f : records(file, Layout.CHECKS_HEADER, true, unfinished, warnings)) {
-            Map<String, Double> bySet = new LinkedHashMap<>();
-            for (int i = fixed; i < f.header().size(); i++) {
-                if (bySet.put(f.header().get(i), f.numberOrNaN(i)) != null) {
-                    throw new ResultsFileException(file, 1, "column \"" + f.header().get(i) + "\" appears twice");
-                }
-            }
-            try {
-                out.add(new LearnCheck(f.integer(0), f.numberOrNaN(1), f.bool(2), bySet));
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw new ResultsFileException(file, f.line(), e.getMessage());
-            }
-        }
-        return out;
+        return rows(file, Layout.CHECKS_HEADER, true, unfinished, warnings,
+                f -> new LearnCheck(f.integer(0), f.numberOrNaN(1), f.bool(2), f.namedNumbers(fixed)));
     }
 
     private static List<ParetoPoint> readPareto(Path file, boolean unfinished, List<String> warnings) {
-        List<ParetoPoint> out = new ArrayList<>();
-        for (Fields f : records(file, List.of("candidate"), true, unfinished, warnings)) {
+        return rows(file, List.of("candidate"), true, unfinished, warnings, f -> {
             if (f.header().size() < 2) throw new ResultsFileException(file, 1, "no objective columns after \"candidate\"");
-            Map<String, Double> obj = new LinkedHashMap<>();
-            for (int i = 1; i < f.header().size(); i++) {
-                if (obj.put(f.header().get(i), f.numberOrNaN(i)) != null) {
-                    throw new ResultsFileException(file, 1, "column \"" + f.header().get(i) + "\" appears twice");
-                }
-            }
-            try {
-                out.add(new ParetoPoint(f.text(0), obj));
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw new ResultsFileException(file, f.line(), e.getMessage());
-            }
-        }
-        return out;
+            return new ParetoPoint(f.text(0), f.namedNumbers(1));
+        });
     }
 
     private static String readText(Path file) {

@@ -39,8 +39,8 @@ public final class RunWriter implements AutoCloseable {
     private final Path dir;
     private RunInfo info;
     private final Map<String, BufferedWriter> open = new HashMap<>();
-    private List<String> paretoColumns;
-    private List<String> checkColumns;
+    /** The named columns of pareto.csv and checks.csv, as their first line fixed them. */
+    private final Map<String, List<String>> namedColumns = new HashMap<>();
     private boolean finished, closed;
 
     private RunWriter(Path dir, RunInfo info) {
@@ -167,19 +167,7 @@ public final class RunWriter implements AutoCloseable {
      */
     public synchronized void paretoPoint(ParetoPoint p) {
         alive();
-        List<String> names = List.copyOf(p.objectives().keySet());
-        if (paretoColumns == null) {
-            paretoColumns = names;
-        } else if (!paretoColumns.equals(names)) {
-            throw new IllegalArgumentException("pareto point " + p.candidate() + " has objectives " + names + ", but pareto.csv's columns are " + paretoColumns);
-        }
-        List<String> header = new ArrayList<>();
-        header.add("candidate");
-        header.addAll(paretoColumns);
-        List<String> fields = new ArrayList<>();
-        fields.add(p.candidate());
-        for (double v : p.objectives().values()) fields.add(Csv.number(v));
-        row(Layout.PARETO, header, fields);
+        namedRow(Layout.PARETO, List.of("candidate"), List.of(p.candidate()), p.objectives(), "pareto point " + p.candidate() + " has objectives");
     }
 
     /** Appends one line to loss.csv. */
@@ -195,17 +183,23 @@ public final class RunWriter implements AutoCloseable {
      */
     public synchronized void learnCheck(LearnCheck c) {
         alive();
-        List<String> names = List.copyOf(c.bySet().keySet());
-        if (checkColumns == null) {
-            checkColumns = names;
-        } else if (!checkColumns.equals(names)) {
-            throw new IllegalArgumentException("early-stopping check " + c.step() + " has sets " + names + ", but checks.csv's columns are " + checkColumns);
-        }
-        List<String> header = new ArrayList<>(Layout.CHECKS_HEADER);
-        header.addAll(checkColumns);
-        List<String> fields = new ArrayList<>(List.of(Integer.toString(c.step()), Csv.number(c.stoppingLoss()), Boolean.toString(c.best())));
-        for (double v : c.bySet().values()) fields.add(Csv.number(v));
-        row(Layout.CHECKS, header, fields);
+        namedRow(Layout.CHECKS, Layout.CHECKS_HEADER, List.of(Integer.toString(c.step()), Csv.number(c.stoppingLoss()), Boolean.toString(c.best())),
+                c.bySet(), "early-stopping check " + c.step() + " has sets");
+    }
+
+    /**
+     * One line of a file whose columns go on past {@code fixedHeader} with one number per name in {@code named}: the
+     * first line fixes those names, in order, and a later line with other names is refused ({@code what} names it).
+     */
+    private void namedRow(String name, List<String> fixedHeader, List<String> fixedFields, Map<String, Double> named, String what) {
+        List<String> names = List.copyOf(named.keySet());
+        List<String> first = namedColumns.putIfAbsent(name, names);
+        if (first != null && !first.equals(names)) throw new IllegalArgumentException(what + " " + names + ", but " + name + "'s columns are " + first);
+        List<String> header = new ArrayList<>(fixedHeader);
+        header.addAll(names);
+        List<String> fields = new ArrayList<>(fixedFields);
+        for (double v : named.values()) fields.add(Csv.number(v));
+        row(name, header, fields);
     }
 
     /** Appends one line to soup.csv. */
