@@ -132,6 +132,19 @@ public final class YamlTree {
         return root;
     }
 
+    /** A configuration key's list of strings, or one string as a list of one (e.g. filters); absent: empty. */
+    public static List<String> strings(JsonNode n, String key, String label) {
+        if (n == null) return List.of();
+        if (n.isTextual()) return List.of(n.asText());
+        if (!n.isArray()) throw new RecipeException(label + ": '" + key + "' is a list of strings, found " + n);
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : n) {
+            if (!e.isTextual()) throw new RecipeException(label + ": '" + key + "' is a list of strings, found " + e);
+            out.add(e.asText());
+        }
+        return out;
+    }
+
     /** The text of a configuration file; an unreadable file is a one-line error naming it. */
     public static String text(Path file) {
         try {

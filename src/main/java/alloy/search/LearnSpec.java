@@ -123,7 +123,7 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
             }
             return new LearnSpec(template,
                     SearchSpec.Granularity.parse(Optional.ofNullable(root.get("granularity")).map(JsonNode::asText).orElse("layers")),
-                    strings(root.get("filters"), "filters", label), tasks, Optional.ofNullable(root.get("profile")).map(JsonNode::asText),
+                    YamlTree.strings(root.get("filters"), "filters", label), tasks, Optional.ofNullable(root.get("profile")).map(JsonNode::asText),
                     root.has("init") ? OptionalDouble.of(number(root, "init", label)) : OptionalDouble.empty(),
                     whole(root, "steps", 300, label), root.has("learning_rate") ? number(root, "learning_rate", label) : 0.02,
                     whole(root, "batch", 8, label), whole(root, "eval_every", 10, label), whole(root, "patience", 5, label),
@@ -156,19 +156,6 @@ public record LearnSpec(Recipe template, SearchSpec.Granularity granularity, Lis
                 out.add(folder.resolve(e.asText()).normalize());
             }
         } else throw new RecipeException(label + ": 'compare_with' is a run folder or a list of them, found " + n);
-        return out;
-    }
-
-    /** A list of strings (or one string), e.g. filters. */
-    private static List<String> strings(JsonNode n, String key, String label) {
-        if (n == null) return List.of();
-        if (n.isTextual()) return List.of(n.asText());
-        if (!n.isArray()) throw new RecipeException(label + ": '" + key + "' is a list of strings, found " + n);
-        List<String> out = new ArrayList<>();
-        for (JsonNode e : n) {
-            if (!e.isTextual()) throw new RecipeException(label + ": '" + key + "' is a list of strings, found " + e);
-            out.add(e.asText());
-        }
         return out;
     }
 

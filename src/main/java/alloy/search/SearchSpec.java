@@ -169,8 +169,7 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
                 }
             }
             Granularity g = Granularity.parse(Optional.ofNullable(root.get("granularity")).map(JsonNode::asText).orElse("model"));
-            List<String> filters = new ArrayList<>();
-            if (root.has("filters")) root.get("filters").forEach(f -> filters.add(f.asText()));
+            List<String> filters = YamlTree.strings(root.get("filters"), "filters", label);
             Map<String, Double> tasks = new LinkedHashMap<>();
             JsonNode ts = root.get("tasks");
             if (ts == null) throw new RecipeException(label + ": 'tasks': name the proxy sets (a list, or a map of set to weight)");

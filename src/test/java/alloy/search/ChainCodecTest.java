@@ -93,5 +93,9 @@ class ChainCodecTest {
         String all = assertThrows(alloy.recipe.RecipeException.class,
                 () -> spec("task_arithmetic", "filters: [mlp, '*']")).getMessage();
         assertTrue(all.contains("matches every tensor"), all);
+        // filters are read as learn files read them: one string is a list of one, a number is not a filter
+        assertEquals(List.of("mlp"), spec("task_arithmetic", "filters: mlp").filters());
+        String number = assertThrows(alloy.recipe.RecipeException.class, () -> spec("task_arithmetic", "filters: [mlp, 3]")).getMessage();
+        assertTrue(number.contains("'filters' is a list of strings"), number);
     }
 }

@@ -20,12 +20,7 @@ public sealed interface LearnLoss permits DecoderLoss, EncoderLoss {
      */
     Map<String, Double> stoppingBySet(Map<String, NDArray> weights);
 
-    /** The loss on the whole stopping slice: the sets' losses averaged with equal weight. */
-    default double stopping(Map<String, NDArray> weights) {
-        return mean(stoppingBySet(weights));
-    }
-
-    /** The equal-weight mean of the sets' stopping losses. */
+    /** The loss on the whole stopping slice: the equal-weight mean of the sets' stopping losses. */
     static double mean(Map<String, Double> bySet) {
         if (bySet.isEmpty()) throw new IllegalStateException("no set has enough examples kept for early stopping");
         return bySet.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();

@@ -89,7 +89,7 @@ class MergedWeightsTest {
         DecoderLoss l = new DecoderLoss(TINY, false, Map.of(), List.of(new DecoderLoss.Task("set", examples, examples)), examples.size(), 0, true, objective, m);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            return l.stopping(weights);
+            return LearnLoss.mean(l.stoppingBySet(weights));
         }
     }
 
