@@ -75,11 +75,15 @@ final class EvolveCommand implements Callable<Integer> {
     @Option(names = "--chain-orders", description = "three models: search each order of a pairwise chain (0+1 then 2, 0+2 then 1, 1+2 then 0) on a third of the budget, and compare the winners")
     boolean chainOrders;
 
+    @Option(names = "--tasks", paramLabel = "SETS", description = "proxy sets to search on and score, comma-separated (names under proxy-tasks/ or folders), instead of the file's tasks; a set keeps the weight the file gives its name")
+    String tasks;
+
     @Option(names = "--profile", description = "encoder pooling profile (bge, e5, minilm, ...); overrides the file")
     String profile;
 
     @Override public Integer call() throws IOException {
         if ((specFile == null) == (resume == null)) throw new IllegalArgumentException("give SEARCH.yaml, or --resume DIR (not both)");
+        if (resume != null && tasks != null) throw new IllegalArgumentException("--resume searches the sets its run was started on; leave out --tasks");
         Path dir = resume != null ? resume : (out != null ? out : Path.of("results", "evolve-" + stem(specFile)));
         Path specPath = resume != null ? dir.resolve(SPEC_FILE) : specFile;
         if (resume != null && !Files.isRegularFile(specPath)) throw new IllegalArgumentException(dir + ": no " + SPEC_FILE + " (not an evolve run folder)");
@@ -132,8 +136,17 @@ final class EvolveCommand implements Callable<Integer> {
     }
 
     /** One search into {@code dir} (a fresh run, or the resumed one), reported and written there. */
-    private Evolution.Result search(SearchSpec spec, Path dir, Path specPath) throws IOException {
-        List<ProxyTask> sets = Tasks.resolve(String.join(",", spec.tasks().keySet()));
+    private Evolution.Result search(SearchSpec asWritten, Path dir, Path specPath) throws IOException {
+        List<String> keys = List.copyOf(asWritten.tasks().keySet());
+        List<ProxyTask> sets = Tasks.resolve(String.join(",", keys));
+        // the objective weighs each set by the name its scores carry; the file (and spec.yaml) may name it by folder
+        Map<String, Double> byName = new LinkedHashMap<>();
+        for (int i = 0; i < sets.size(); i++) {
+            if (byName.put(sets.get(i).name(), asWritten.tasks().get(keys.get(i))) != null) {
+                throw new IllegalArgumentException("tasks: two sets named " + sets.get(i).name() + " (" + keys + ")");
+            }
+        }
+        SearchSpec spec = asWritten.withTasks(byName);
         MergeMethod method = MergeMethods.get(spec.mergeMethod());
         int layers;
         Map<String, Double> depths = new LinkedHashMap<>();
@@ -150,7 +163,7 @@ final class EvolveCommand implements Callable<Integer> {
         } else {
             journal = Journal.create(dir);
             // the file a resumed run reads back, with the command line's overrides folded in
-            Files.writeString(dir.resolve(SPEC_FILE), "# the search as run (" + specFile + " with the command line's overrides); --resume reads it\n" + spec.toYaml());
+            Files.writeString(dir.resolve(SPEC_FILE), "# the search as run (" + specFile + " with the command line's overrides); --resume reads it\n" + asWritten.toYaml());
         }
         AtomicBoolean stop = new AtomicBoolean();
         Thread main = Thread.currentThread();
@@ -230,7 +243,18 @@ final class EvolveCommand implements Callable<Integer> {
             budgetEvals = b instanceof Long n ? OptionalLong.of(n) : OptionalLong.empty();
             budgetTime = b instanceof Duration d ? Optional.of(d) : Optional.empty();
         }
-        return new SearchSpec(s.mergeMethod(), s.baseModel(), s.models(), s.tuned(), s.fixed(), s.granularity(), s.filters(), s.tasks(),
+        Map<String, Double> sets = s.tasks();
+        if (tasks != null) {
+            // --tasks: the folders (or names) as given, so that spec.yaml and --resume find the same sets; weights by set name
+            sets = new LinkedHashMap<>();
+            for (String entry : tasks.split(",")) {
+                if (entry.isBlank()) continue;
+                String name = Tasks.resolve(entry).getFirst().name();
+                sets.put(entry.strip(), s.tasks().getOrDefault(name, 1.0));
+            }
+            if (sets.isEmpty()) throw new IllegalArgumentException("--tasks: no proxy set named");
+        }
+        return new SearchSpec(s.mergeMethod(), s.baseModel(), s.models(), s.tuned(), s.fixed(), s.granularity(), s.filters(), sets,
                 profile != null ? Optional.of(profile) : s.profile(), s.population(), s.generations(), budgetEvals, budgetTime,
                 seed != null ? seed : s.seed(), s.elites(), s.dtype(), s.pareto(), s.folder(), s.chain(), randomSeed != null ? randomSeed : s.randomSeed());
     }

@@ -33,7 +33,8 @@ import java.util.HashSet;
  *                    every model, global ones (t, lambda, epsilon) one set
  * @param fixed       recipe-level parameters held fixed (normalize, lambda, ...)
  * @param filters     tensor-name substrings tuned apart (e.g. self_attn, mlp); other tensors share one value
- * @param tasks       proxy-set name to weight in the objective
+ * @param tasks       proxy set to its weight in the objective: a set name (looked up as {@code alloy eval --tasks}
+ *                    does) or a set's folder, as {@code alloy evolve --tasks} writes it
  * @param budget      the most candidates scored (baselines included), when given
  * @param duration    the most wall time the evolution may take, when given
  * @param chain       {@code chain: [i, j, k]}: merge in two stages, models i and j first, then that result with
@@ -129,6 +130,12 @@ public record SearchSpec(String mergeMethod, Optional<String> baseModel, List<St
     public SearchSpec withChain(List<Integer> order, OptionalLong newBudget, Optional<Duration> newDuration) {
         return new SearchSpec(mergeMethod, baseModel, models, tuned, fixed, granularity, filters, tasks, profile, population, generations,
                 newBudget, newDuration, seed, elites, dtype, pareto, folder, order, randomSeed);
+    }
+
+    /** The same search over other proxy sets (each a name or a folder, to its weight). */
+    public SearchSpec withTasks(Map<String, Double> newTasks) {
+        return new SearchSpec(mergeMethod, baseModel, models, tuned, fixed, granularity, filters, newTasks, profile, population, generations,
+                budget, duration, seed, elites, dtype, pareto, folder, chain, randomSeed);
     }
 
     private static final Set<String> KEYS = Set.of("merge_method", "base_model", "models", "parameters", "fixed", "granularity",

@@ -117,4 +117,40 @@ class EvolveCommandTest {
             assertEquals(0, m.code(), recipe + ": " + m.err());
         }
     }
+    /**
+     * --tasks searches on other sets than the file names (here a training set of 30 items in a folder), keeps the
+     * weight the file gives the set's name, and writes the folders into search.yaml so that --resume finds them.
+     */
+    @Test
+    void tasksSearchOnOtherSetsAndResumeFindsThem() throws Exception {
+        alloy.eval.task.ProxyTask.Generation add = alloy.eval.task.SkillSets.training(30).getFirst();
+        Path sets = dir.resolve("train");
+        alloy.eval.task.ProxyTasks.write(sets.resolve(add.name()), add);
+        Path spec = Files.writeString(dir.resolve("search.yaml"), """
+                merge_method: task_arithmetic
+                base_model: %1$s/base
+                models: [%1$s/expert-add, %1$s/expert-sort]
+                parameters:
+                  weight: [0, 1]
+                granularity: model
+                tasks: {skill-add: 3, skill-sort: 1}
+                population: 4
+                generations: 1
+                elites: 1
+                """.formatted(CommandsTest.FAMILY));
+        Path run = dir.resolve("run");
+        String folder = sets.resolve(add.name()).toString();
+        CommandsTest.Out o = alloy("evolve", spec.toString(), "--tasks", folder + ",skill-sort", "--out", run.toString());
+        assertEquals(0, o.code(), o.err());
+        String written = Files.readString(run.resolve("search.yaml"));
+        assertTrue(written.contains(folder + ": 3.0"), "the folder, with the weight of its set's name: " + written);
+        assertTrue(written.contains("skill-sort: 1.0"), written);
+        String first = Files.readAllLines(run.resolve("journal.jsonl")).getFirst();
+        assertTrue(first.contains("\"task\":\"skill-add\"") && first.contains("\"n\":30"), "scored on the folder's 30 search items: " + first);
+        assertTrue(first.contains("\"task\":\"skill-sort\"") && first.contains("\"n\":40"), "and on the committed skill-sort: " + first);
+
+        CommandsTest.Out both = alloy("evolve", "--resume", run.toString(), "--tasks", "skill-add");
+        assertTrue(both.code() != 0, "refused");
+        assertTrue(both.err().contains("leave out --tasks"), both.err());
+    }
 }

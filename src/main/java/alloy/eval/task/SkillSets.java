@@ -161,16 +161,51 @@ public final class SkillSets {
     }
 
     /**
+     * Training sets for learning merge coefficients from the experts' own input distribution: for each generation
+     * skill, a set named as the committed one whose search split is {@code count} distinct inputs of the skill's
+     * training partition (the side no evaluation item comes from, so no committed, development or later evaluation
+     * item can be among them) and whose held-out split is the committed held-out split, so that scores stay
+     * comparable with every run on the committed sets. Not committed; {@code SkillSets --training N DIR} writes them.
+     */
+    public static List<ProxyTask.Generation> training(int count) {
+        if (count < 1) throw new IllegalArgumentException("training items: expected >= 1, found " + count);
+        List<ProxyTask.Generation> out = new ArrayList<>();
+        for (Skill skill : Skill.values()) {
+            ProxyTask.Generation committed = generationSet(skill);
+            // a stream of its own, apart from the evaluation draw and from the experts' training seeds
+            Random random = new Random(seed(skill.setName() + "/training"));
+            List<GenerationItem> items = new ArrayList<>(count);
+            Set<String> seen = new HashSet<>();
+            for (int tries = 0; items.size() < count; tries++) {
+                if (tries > 100 * count) throw new IllegalStateException(skill.key() + ": fewer than " + count + " distinct training inputs in " + tries + " draws");
+                String input = draw(skill, Partition.TRAINING, random);
+                if (seen.add(input)) items.add(skill.item(String.format(Locale.ROOT, "%s-train-%03d", skill.key(), items.size()), input));
+            }
+            TaskManifest m = TaskManifest.standard(skill.setName(), TaskKind.GENERATION, String.format(Locale.ROOT,
+                    "Training sample of the %s skill: as search split %d distinct inputs of the skill's training partition, "
+                            + "which no evaluation item comes from, and the committed held-out split. For learning merge "
+                            + "coefficients from the experts' input distribution; never committed.", skill.key(), count));
+            m = m.withOrigin(List.of(skill.key()), provenance());
+            out.add(new ProxyTask.Generation(m, committed.maxTokens(), committed.stop(), items, committed.items(Split.HELDOUT)));
+        }
+        return out;
+    }
+
+    /**
      * Rewrites the committed sets: {@code SkillSets [ROOT]}, ROOT defaulting to proxy-tasks; or, with
-     * {@code --development N DIR}, writes {@link #development(int) development sets} of N items under DIR.
+     * {@code --development N DIR} or {@code --training N DIR}, writes {@link #development(int) development sets}
+     * or {@link #training(int) training sets} of N items under DIR.
      */
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("--development")) {
-            if (args.length != 3) throw new IllegalArgumentException("usage: SkillSets --development N DIR");
+        if (args.length > 0 && (args[0].equals("--development") || args[0].equals("--training"))) {
+            if (args.length != 3) throw new IllegalArgumentException("usage: SkillSets " + args[0] + " N DIR");
             Path dir = Path.of(args[2]);
-            for (ProxyTask.Generation g : development(Integer.parseInt(args[1]))) {
+            boolean dev = args[0].equals("--development");
+            int n = Integer.parseInt(args[1]);
+            for (ProxyTask.Generation g : dev ? development(n) : training(n)) {
                 ProxyTasks.write(dir.resolve(g.name()), g);
-                System.out.printf(Locale.ROOT, "%s: %d search, %d development items%n", dir.resolve(g.name()), g.items(Split.SEARCH).size(), g.items(Split.HELDOUT).size());
+                System.out.printf(Locale.ROOT, "%s: %d search%s, %d held-out items%n", dir.resolve(g.name()), g.items(Split.SEARCH).size(),
+                        dev ? "" : " (training partition)", g.items(Split.HELDOUT).size());
             }
             return;
         }

@@ -69,6 +69,27 @@ class SkillSetsTest {
     }
 
     @Test
+    void trainingSetsLearnFromTheTrainingPartitionAndKeepTheCommittedHeldOutSplit(@TempDir Path tmp) {
+        List<ProxyTask.Generation> train = SkillSets.training(200);
+        assertEquals(Skill.values().length, train.size());
+        for (ProxyTask.Generation t : train) {
+            ProxyTask committed = ProxyTasks.load(ROOT.resolve(t.name()));
+            assertEquals(committed.items(Split.HELDOUT), t.items(Split.HELDOUT), t.name() + ": the committed held-out split");
+            Skill skill = Skill.valueOf(t.name().substring("skill-".length()).toUpperCase(java.util.Locale.ROOT));
+            List<GenerationItem> search = t.items(Split.SEARCH);
+            assertEquals(200, search.size());
+            assertEquals(200, search.stream().map(GenerationItem::prompt).distinct().count(), t.name() + ": distinct inputs");
+            for (GenerationItem i : search) {
+                assertFalse(skill.reservedForEvaluation(skill.input(i.prompt())), i.id() + " comes from the training partition");
+                assertEquals(skill.answer(skill.input(i.prompt())), i.answer(), i.id() + ": the gold answer");
+            }
+        }
+        assertEquals(train.get(2).items(Split.SEARCH).subList(0, 50), SkillSets.training(50).get(2).items(Split.SEARCH), "a smaller count is a prefix");
+        SkillSets.main(new String[] {"--training", "20", tmp.toString()});
+        assertEquals(SkillSets.training(20).get(0), ProxyTasks.load(tmp.resolve(train.get(0).name())), "main writes what training() gives");
+    }
+
+    @Test
     void trainingNeverProducesAnEvaluationItem() {
         Set<String> evaluationPrompts = new HashSet<>(), evaluationTexts = new HashSet<>();
         for (ProxyTask t : SkillSets.build()) {
