@@ -32,8 +32,20 @@ public record LayerLayout(String mainContainer, int numLayers, Map<String, Integ
      */
     public double depth(WeightName w) {
         if (w.layer().isEmpty()) return 0;
-        int n = containers.getOrDefault(w.container(), 1);
-        return n > 1 ? w.layer().getAsInt() / (double) (n - 1) : 1;
+        return depthOf(w.layer().getAsInt(), containers.getOrDefault(w.container(), 1));
+    }
+
+    /** The depth of layer {@code layer} of a stack of {@code layers}: layer / (layers − 1), a stack of one at 1. */
+    public static double depthOf(int layer, int layers) {
+        return layers > 1 ? layer / (double) (layers - 1) : 1;
+    }
+
+    /**
+     * The layer of a stack of {@code layers} that depth {@code t} falls on, round(t · (layers − 1)): {@link #depthOf}
+     * undone, and for the t = 0 of tensors outside any stack, layer 0.
+     */
+    public static int layerAt(double t, int layers) {
+        return (int) Math.round(t * Math.max(0, layers - 1));
     }
 
     /** Human-readable account of how names were read, for {@code alloy inspect}. */

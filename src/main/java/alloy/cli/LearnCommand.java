@@ -191,7 +191,7 @@ final class LearnCommand implements Callable<Integer> {
                         double[] row = Arrays.copyOfRange(outcome.values()[k], g * anchors, (g + 1) * anchors);
                         ParameterSetting s = anchors == 1 ? new ParameterSetting.Scalar(row[0]) : new ParameterSetting.Gradient(row);
                         for (int l : at.get(g)) {
-                            double depth = layers > 1 ? l / (double) (layers - 1) : 1;
+                            double depth = LayerLayout.depthOf(l, layers);
                             w.coefficient(new Coefficient(l, Report.shorten(template.models().get(k).model()),
                                     g < layout.filters().size() ? parameter + "[" + layout.groupLabel(g) + "]" : parameter, s.evaluate("", depth).orElseThrow()));
                         }

@@ -1,5 +1,6 @@
 package alloy.recipe;
 
+import alloy.arch.LayerLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,7 @@ public record CoefficientLayout(List<String> filters, int anchors) {
     public List<SortedSet<Integer>> layersByGroup(Map<String, Double> depths, int layers) {
         List<SortedSet<Integer>> at = new ArrayList<>();
         for (int g = 0; g < groups(); g++) at.add(new TreeSet<>());
-        depths.forEach((name, t) -> at.get(group(name)).add((int) Math.round(t * Math.max(0, layers - 1))));
+        depths.forEach((name, t) -> at.get(group(name)).add(LayerLayout.layerAt(t, layers)));
         return at;
     }
 

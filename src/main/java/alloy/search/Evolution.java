@@ -1,5 +1,6 @@
 package alloy.search;
 
+import alloy.arch.LayerLayout;
 import alloy.eval.TaskResult;
 import alloy.eval.stats.Bootstrap;
 import alloy.eval.stats.PairedComparison;
@@ -475,7 +476,7 @@ public final class Evolution {
                 for (ParameterSetting.Condition c : groups) {
                     String probe = c.filter() == null ? "" : c.filter();
                     for (int l : groupLayers.get(codec.layout().groupOfFilter(c.filter()))) {
-                        double depth = layers > 1 ? l / (double) (layers - 1) : 1;
+                        double depth = LayerLayout.depthOf(l, layers);
                         out.add(new Coefficient(l, o.getKey(), c.filter() == null ? t.name() : t.name() + "[" + c.filter() + "]",
                                 c.value().evaluate(probe, depth).orElse(Double.NaN)));
                     }
