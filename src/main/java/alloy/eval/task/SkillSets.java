@@ -85,13 +85,24 @@ public final class SkillSets {
      * {@code <skill>-<iii>}.
      */
     public static List<GenerationItem> generate(Skill skill, Partition partition, int count, long seed) {
+        return generate(skill, partition, count, seed, partition == Partition.EVALUATION);
+    }
+
+    /**
+     * {@code count} items of {@code skill} from one partition, each input once when {@code distinct}; it fails,
+     * naming the skill, when the partition seems to hold fewer distinct inputs than asked for.
+     */
+    private static List<GenerationItem> generate(Skill skill, Partition partition, int count, long seed, boolean distinct) {
         if (count < 0) throw new IllegalArgumentException("count must be >= 0, got " + count);
         Random random = new Random(seed);
         List<GenerationItem> out = new ArrayList<>(count);
         Set<String> seen = new HashSet<>();
-        while (out.size() < count) {
+        for (long draws = 1; out.size() < count; draws++) {
+            if (draws > 100L * count + 1000) {
+                throw new IllegalStateException(skill.key() + ": fewer than " + count + " distinct " + partition + " inputs in " + (draws - 1) + " draws");
+            }
             String input = draw(skill, partition, random);
-            if (partition == Partition.EVALUATION && !seen.add(input)) continue;
+            if (distinct && !seen.add(input)) continue;
             String id = partition == Partition.TRAINING
                     ? skill.key() + "-train-" + out.size()
                     : String.format(Locale.ROOT, "%s-%03d", skill.key(), out.size());
@@ -149,13 +160,11 @@ public final class SkillSets {
         for (Skill skill : Skill.values()) {
             ProxyTask.Generation committed = generationSet(skill);
             List<GenerationItem> items = generate(skill, Partition.EVALUATION, GENERATION_SEARCH + GENERATION_HELDOUT + count, seed(skill.setName()));
-            TaskManifest m = TaskManifest.standard(skill.setName(), TaskKind.GENERATION, String.format(Locale.ROOT,
+            out.add(sibling(committed, skill, String.format(Locale.ROOT,
                     "Development sample of the %s skill: the committed search split, and as held-out split items %d-%d of the same "
                             + "evaluation draw, which neither committed split holds. For settling a method's settings; never committed.",
-                    skill.key(), GENERATION_SEARCH + GENERATION_HELDOUT, GENERATION_SEARCH + GENERATION_HELDOUT + count - 1));
-            m = m.withOrigin(List.of(skill.key()), provenance());
-            out.add(new ProxyTask.Generation(m, committed.maxTokens(), committed.stop(), committed.items(Split.SEARCH),
-                    items.subList(GENERATION_SEARCH + GENERATION_HELDOUT, items.size())));
+                    skill.key(), GENERATION_SEARCH + GENERATION_HELDOUT, GENERATION_SEARCH + GENERATION_HELDOUT + count - 1),
+                    committed.items(Split.SEARCH), items.subList(GENERATION_SEARCH + GENERATION_HELDOUT, items.size())));
         }
         return out;
     }
@@ -172,23 +181,23 @@ public final class SkillSets {
         List<ProxyTask.Generation> out = new ArrayList<>();
         for (Skill skill : Skill.values()) {
             ProxyTask.Generation committed = generationSet(skill);
-            // a stream of its own, apart from the evaluation draw and from the experts' training seeds
-            Random random = new Random(seed(skill.setName() + "/training"));
-            List<GenerationItem> items = new ArrayList<>(count);
-            Set<String> seen = new HashSet<>();
-            for (int tries = 0; items.size() < count; tries++) {
-                if (tries > 100 * count) throw new IllegalStateException(skill.key() + ": fewer than " + count + " distinct training inputs in " + tries + " draws");
-                String input = draw(skill, Partition.TRAINING, random);
-                if (seen.add(input)) items.add(skill.item(String.format(Locale.ROOT, "%s-train-%03d", skill.key(), items.size()), input));
-            }
-            TaskManifest m = TaskManifest.standard(skill.setName(), TaskKind.GENERATION, String.format(Locale.ROOT,
+            // a stream of its own, apart from the evaluation draw and from the experts' training seeds; distinct
+            // inputs, since a set counts each item once
+            List<GenerationItem> items = generate(skill, Partition.TRAINING, count, seed(skill.setName() + "/training"), true);
+            out.add(sibling(committed, skill, String.format(Locale.ROOT,
                     "Training sample of the %s skill: as search split %d distinct inputs of the skill's training partition, "
                             + "which no evaluation item comes from, and the committed held-out split. For learning merge "
-                            + "coefficients from the experts' input distribution; never committed.", skill.key(), count));
-            m = m.withOrigin(List.of(skill.key()), provenance());
-            out.add(new ProxyTask.Generation(m, committed.maxTokens(), committed.stop(), items, committed.items(Split.HELDOUT)));
+                            + "coefficients from the experts' input distribution; never committed.", skill.key(), count),
+                    items, committed.items(Split.HELDOUT)));
         }
         return out;
+    }
+
+    /** A set named, decoded and stopped as {@code committed}, with other splits and its own description. */
+    private static ProxyTask.Generation sibling(ProxyTask.Generation committed, Skill skill, String description,
+                                                List<GenerationItem> search, List<GenerationItem> heldout) {
+        TaskManifest m = TaskManifest.standard(skill.setName(), TaskKind.GENERATION, description).withOrigin(List.of(skill.key()), provenance());
+        return new ProxyTask.Generation(m, committed.maxTokens(), committed.stop(), search, heldout);
     }
 
     /**
